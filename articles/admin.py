@@ -1,0 +1,133 @@
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.html import format_html
+
+from articles.models import Article, Section, check_citations, uncited_numbers
+from articles.rendering import format_numbers
+from references.models import Reference
+
+
+class ReferenceInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Refuse a body that cites a number none of the kept references has."""
+        super().clean()
+        if any(self.errors):
+            return
+        numbers = [
+            form.cleaned_data["number"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("number")
+        ]
+        check_citations(self.instance.body, numbers)
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    formset = ReferenceInlineFormSet
+    fields = ["number", "publisher", "title", "url", "accessed_at"]
+    ordering = ["number"]
+    extra = 1
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "section",
+        "status",
+        "published_at",
+        "origin",
+        "quality_score",
+        "featured",
+    ]
+    list_filter = ["status", "section", "origin", "featured", "tags", "published_at"]
+    list_select_related = ["section"]
+    search_fields = ["title", "dek", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ReferenceInline]
+    readonly_fields = ["word_count", "reading_time", "created_at", "updated_at", "citation_check"]
+    actions = ["publish", "unpublish", "send_to_review"]
+    fieldsets = [
+        ("Content", {"fields": ["title", "slug", "dek", "body", "byline", "section", "tags"]}),
+        ("Sources", {"fields": ["citation_check"]}),
+        (
+            "Provenance",
+            {
+                "fields": [
+                    "origin",
+                    "pipeline_version",
+                    "sources_verified",
+                    "fact_checked",
+                    "quality_score",
+                    "external_id",
+                ]
+            },
+        ),
+        ("Publishing", {"fields": ["status", "published_at", "featured"]}),
+        (
+            "Derived",
+            {
+                "fields": ["word_count", "reading_time", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    @admin.display(description="Citations")
+    def citation_check(self, article):
+        if not article.pk:
+            return "Cite references in the body as [1], [2, 3] or [2-4]."
+        numbers = [reference.number for reference in article.references.all()]
+        uncited = uncited_numbers(article.body, numbers)
+        if uncited:
+            return format_html(
+                '<strong class="errornote">Not cited in the body: {}</strong>',
+                format_numbers(uncited),
+            )
+        return f"{len(numbers)} references, all cited."
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        article.rerender()
+        uncited = uncited_numbers(article.body, article.reference_titles())
+        if uncited:
+            self.message_user(
+                request,
+                f"References {format_numbers(uncited)} are not cited anywhere in the body.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Publish selected articles", permissions=["change"])
+    def publish(self, request, queryset):
+        now = timezone.now()
+        queryset.filter(published_at__isnull=True).update(published_at=now)
+        count = queryset.update(status=Article.Status.PUBLISHED)
+        scheduled = queryset.filter(published_at__gt=now).count()
+        message = f"Published {count} article(s)."
+        if scheduled:
+            message += f" {scheduled} of them are scheduled and appear at their publication time."
+        self.message_user(request, message, messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected articles (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = queryset.filter(~Q(status=Article.Status.DRAFT)).update(status=Article.Status.DRAFT)
+        self.message_user(request, f"Moved {count} article(s) back to draft.", messages.SUCCESS)
+
+    @admin.action(description="Send selected articles to review", permissions=["change"])
+    def send_to_review(self, request, queryset):
+        count = queryset.update(status=Article.Status.IN_REVIEW)
+        self.message_user(request, f"Sent {count} article(s) to review.", messages.SUCCESS)

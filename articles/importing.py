@@ -1,0 +1,127 @@
+"""Read the pipeline's JSON import format: files, folders, and one record per article.
+
+`articles/schema/article-import.schema.json` is the contract; this module checks each article
+against it and turns problems into messages that name the file, the article and the field.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "article-import.schema.json"
+
+
+class ImportProblem(Exception):
+    """An article (or a whole file) that cannot be imported, with where and why."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class ArticleRecord:
+    """One article as read from a file, not yet checked against the database."""
+
+    source: str
+    index: int
+    data: dict | None
+    problem: ImportProblem | None = None
+    whole_file: bool = False
+
+    @property
+    def label(self) -> str:
+        external_id = self.data.get("external_id") if isinstance(self.data, dict) else None
+        position = f"#{self.index + 1}"
+        return f"article {external_id!r} ({position})" if external_id else f"article {position}"
+
+    def describe(self, problem: ImportProblem) -> str:
+        where = self.source if self.whole_file else f"{self.source}: {self.label}"
+        return (
+            f"{where}: {problem.field}: {problem.message}"
+            if problem.field
+            else (f"{where}: {problem.message}")
+        )
+
+
+@cache
+def article_validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    article_schema = {**schema["$defs"]["article"], "$defs": schema["$defs"]}
+    return Draft202012Validator(article_schema)
+
+
+def field_path(path) -> str:
+    """Format a JSON path as `references[2].url` (numbers as the file shows them, from 0)."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def schema_problem(data) -> ImportProblem | None:
+    """Return the first way the article breaks the schema, or None."""
+    errors = sorted(article_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    error = errors[0]
+    field = field_path(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        field = f"{field}.{missing}" if field else missing
+        return ImportProblem("is required.", field=field)
+    if "x-message" in error.schema:
+        return ImportProblem(f"{error.instance!r} {error.schema['x-message']}", field=field)
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema["properties"]))[0]
+        field = f"{field}.{unknown}" if field else unknown
+        return ImportProblem("is not a field of the import format.", field=field)
+    return ImportProblem(error.message, field=field or "article")
+
+
+def json_files(paths: list[str]) -> Iterator[Path]:
+    """Yield the JSON files named, and those found in the folders named, in a stable order."""
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*.json") if p.is_file())
+        else:
+            yield path
+
+
+def read_records(path: Path) -> Iterator[ArticleRecord]:
+    """Yield the articles of one file; a file that cannot be read yields one failed record."""
+    source = str(path)
+
+    def unreadable(message: str) -> ArticleRecord:
+        return ArticleRecord(source, 0, None, ImportProblem(message), whole_file=True)
+
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        yield unreadable("no such file or folder.")
+        return
+    except UnicodeDecodeError:
+        yield unreadable("the file is not UTF-8 text.")
+        return
+    except json.JSONDecodeError as error:
+        message = f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
+        yield unreadable(message)
+        return
+    except OSError as error:
+        yield unreadable(f"cannot read: {error.strerror}.")
+        return
+    items = payload if isinstance(payload, list) else [payload]
+    if not items:
+        yield unreadable("the file holds an empty list.")
+    for index, data in enumerate(items):
+        if not isinstance(data, dict):
+            problem = ImportProblem("must be a JSON object.")
+            yield ArticleRecord(source, index, None, problem)
+        else:
+            yield ArticleRecord(source, index, data, schema_problem(data))

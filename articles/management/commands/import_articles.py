@@ -1,0 +1,56 @@
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from articles.importing import ImportProblem, json_files, read_records
+from articles.services import article_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import articles from JSON files or folders of them (the pipeline's format, see "
+        "articles/schema/article-import.schema.json). Each article is imported whole or not at "
+        "all; the command exits non-zero when any article failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="JSON files, or folders searched for *.json")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check everything, write nothing."
+        )
+
+    def handle(self, *args, paths, dry_run, **options):
+        counts = Counter()
+        files = list(json_files(paths))
+        for path in files:
+            for record in read_records(path):
+                outcome = self.import_record(record, dry_run=dry_run)
+                counts[outcome] += 1
+        summary = (
+            f"{'Checked' if dry_run else 'Imported'} {len(files)} file(s): "
+            f"{counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['failed']} failed."
+        )
+        if dry_run:
+            summary += " Dry run: nothing was written."
+        self.stdout.write(summary)
+        if not files:
+            raise CommandError("No JSON files found in the paths given.")
+        if counts["failed"]:
+            raise CommandError(f"{counts['failed']} article(s) could not be imported; see above.")
+
+    def import_record(self, record, *, dry_run):
+        problem = record.problem
+        if problem is None:
+            try:
+                with transaction.atomic():
+                    outcome = article_import(data=record.data)
+                    if dry_run:
+                        transaction.set_rollback(True)
+                self.stdout.write(f"{record.source}: {record.label}: {outcome}", self.style.SUCCESS)
+                return str(outcome)
+            except ImportProblem as caught:
+                problem = caught
+        self.stderr.write(record.describe(problem))
+        return "failed"

@@ -1,0 +1,101 @@
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.flatpages.models import FlatPage
+from django.contrib.sites.models import Site
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from articles.models import Section
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+EDITOR_USERNAME = "editor"
+EDITOR_APPS = ["articles", "references", "taggit", "flatpages", "feedback"]
+
+SECTIONS = [
+    ("news", "News", "What happened, and what it means for readers and publishers.", 0),
+    ("research", "Research", "Papers and results from AI research, read closely.", 1),
+    ("tools", "Tools", "Software a newsroom can run, and how to use it well.", 2),
+    ("policy", "Policy", "Regulation, standards and governance of AI.", 3),
+]
+
+METHODOLOGY_TITLE = "How our articles are made"
+METHODOLOGY_HTML = """
+<p>{site} publishes articles written by people and articles produced by an autonomous
+generation pipeline. Every article page says which is which.</p>
+<h2 id="pipeline">The pipeline</h2>
+<p>The pipeline gathers reporting and primary sources on a topic, drafts an article in Markdown,
+and cites every factual claim inline with numbered references that readers can follow.</p>
+<h2 id="checks">The checks</h2>
+<ul>
+<li><strong>Multi-source verification:</strong> key claims are compared across independent
+sources before they are used.</li>
+<li><strong>Fact-checking:</strong> a separate pass checks each cited claim against its source.</li>
+<li><strong>Quality scoring:</strong> each draft gets a quality score from 0 to 1; low scores go
+to an editor instead of being published.</li>
+</ul>
+<p>An article's disclosure box names only the checks that article actually passed.</p>
+<h2 id="editors">Editors and corrections</h2>
+<p>Editors review the pipeline's output, correct articles, and decide on corrections. Readers'
+answers to "Was this article helpful?" go straight to them.</p>
+"""
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo newsroom: sections, demo articles (through the import format), the "
+        "methodology page and an editor account. Safe to run again."
+    )
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            for slug, name, description, position in SECTIONS:
+                Section.objects.get_or_create(
+                    slug=slug,
+                    defaults={"name": name, "description": description, "position": position},
+                )
+            self.create_methodology_page()
+        call_command("import_articles", str(DEMO_DIR), stdout=self.stdout, stderr=self.stderr)
+        self.create_editor()
+
+    def create_methodology_page(self):
+        site = Site.objects.get_current()
+        if site.name == "example.com":
+            site.name = settings.NEWSROOM_SITE_NAME
+            site.save(update_fields=["name"])
+        page, created = FlatPage.objects.get_or_create(
+            url="/how-it-works/",
+            defaults={
+                "title": METHODOLOGY_TITLE,
+                "content": METHODOLOGY_HTML.format(site=settings.NEWSROOM_SITE_NAME).strip(),
+            },
+        )
+        page.sites.add(site)
+        if created:
+            self.stdout.write("Created the methodology page at /how-it-works/.")
+
+    def create_editor(self):
+        User = get_user_model()
+        if User.objects.filter(username=EDITOR_USERNAME).exists():
+            self.stdout.write(
+                f"Editor account '{EDITOR_USERNAME}' exists. Forgot its password? "
+                f"python manage.py changepassword {EDITOR_USERNAME}"
+            )
+            return
+        password = settings.DEMO_EDITOR_PASSWORD or secrets.token_urlsafe(12)
+        editor = User.objects.create_user(EDITOR_USERNAME, password=password, is_staff=True)
+        editor.user_permissions.set(
+            Permission.objects.filter(content_type__app_label__in=EDITOR_APPS)
+        )
+        shown = "from DEMO_EDITOR_PASSWORD" if settings.DEMO_EDITOR_PASSWORD else password
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Editor account created. Log in at http://127.0.0.1:8000/admin/ as "
+                f"'{EDITOR_USERNAME}' with password: {shown}\n"
+                "(shown once; it is not stored anywhere in clear text)"
+            )
+        )

@@ -1,0 +1,233 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from articles.rendering import format_numbers, render_body
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="Shown at the top of the section page.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections are listed in this order in the navigation."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "article tag"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="taggedarticle_unique_tag_per_article"
+            )
+        ]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Return the articles a reader may see: published, with a publication time now or past."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_cards(self):
+        """Fetch what an article card shows, in a constant number of queries."""
+        return self.select_related("section").prefetch_related("tags")
+
+    def related_to(self, article, limit=4):
+        """Rank other articles by shared tags, then same section, then recency."""
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        shared_tags = Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids))
+        same_section = models.Case(
+            models.When(section_id=article.section_id, then=1),
+            default=0,
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.exclude(pk=article.pk)
+            .annotate(shared_tags=shared_tags, same_section=same_section)
+            .filter(Q(shared_tags__gt=0) | Q(section_id=article.section_id))
+            .order_by("-shared_tags", "-same_section", "-published_at", "-pk")[:limit]
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class Origin(models.TextChoices):
+        PIPELINE = "pipeline", "Pipeline (machine-generated)"
+        ASSISTED = "assisted", "Assisted (pipeline draft, human-edited)"
+        HUMAN = "human", "Human"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The article's address. Changing it breaks links."
+    )
+    dek = models.TextField(
+        "dek", max_length=400, blank=True, help_text="The standfirst: one or two sentences."
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown. Start sections with ## and cite references inline as [1], [2, 3] "
+        "or [2-4]; every cited number needs a reference below.",
+    )
+    byline = models.CharField(max_length=200, blank=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+    featured = models.BooleanField(
+        default=False, help_text="The most recent featured article leads the newsroom page."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A published article appears at this time; a future time schedules it. "
+        "Left empty, publishing sets it to now.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The generation pipeline's id; imports update the article with this id.",
+    )
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.HUMAN)
+    pipeline_version = models.CharField(max_length=50, blank=True)
+    sources_verified = models.BooleanField(
+        default=False, help_text="Claims were checked against several independent sources."
+    )
+    fact_checked = models.BooleanField(default=False)
+    quality_score = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="The pipeline's quality score, from 0 to 1.",
+    )
+    body_html = models.TextField(editable=False, default="")
+    word_count = models.PositiveIntegerField(editable=False, default=0)
+    reading_time = models.PositiveSmallIntegerField(
+        "reading time (minutes)", editable=False, default=1
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-published_at", "-id"], name="article_published_idx"),
+            models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(quality_score__isnull=True)
+                | Q(quality_score__gte=0, quality_score__lte=1),
+                name="article_quality_score_0_1",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.render(self.reference_titles() if self.pk else {})
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_html", "word_count", "reading_time"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    is_published.boolean = True
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and not self.is_published()
+
+    @property
+    def is_machine_made(self):
+        return self.origin in (self.Origin.PIPELINE, self.Origin.ASSISTED)
+
+    def provenance_claims(self):
+        """Return what the disclosure may claim: only what the article's flags say."""
+        claims = []
+        if self.sources_verified:
+            claims.append("multi-source verified")
+        if self.fact_checked:
+            claims.append("fact-checked")
+        if self.quality_score is not None:
+            claims.append("quality-scored")
+        return claims
+
+    def reference_titles(self):
+        return dict(self.references.values_list("number", "title"))
+
+    def render(self, reference_titles):
+        rendered = render_body(self.body, reference_titles)
+        self.body_html = rendered.html
+        self.word_count = rendered.word_count
+        self.reading_time = rendered.reading_time
+
+    def rerender(self):
+        """Store the body again after its references changed (their titles are tooltips)."""
+        self.render(self.reference_titles())
+        Article.objects.filter(pk=self.pk).update(
+            body_html=self.body_html, word_count=self.word_count, reading_time=self.reading_time
+        )
+
+    def cited_numbers(self):
+        return render_body(self.body).cited_numbers
+
+
+def check_citations(body, reference_numbers):
+    """Raise a ValidationError naming each cited number that has no reference."""
+    missing = render_body(body).cited_numbers - set(reference_numbers)
+    if missing:
+        raise ValidationError(
+            "The body cites %(numbers)s, but there is no reference with %(that)s.",
+            code="missing_reference",
+            params={
+                "numbers": format_numbers(missing),
+                "that": "that number" if len(missing) == 1 else "those numbers",
+            },
+        )
+
+
+def uncited_numbers(body, reference_numbers):
+    return set(reference_numbers) - render_body(body).cited_numbers

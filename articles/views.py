@@ -1,0 +1,85 @@
+from django.contrib.flatpages.views import flatpage
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from articles.models import Article, Section
+
+
+class PublishedArticleListMixin:
+    """Paginated cards of the articles a reader may see."""
+
+    paginate_by = 20
+    context_object_name = "articles"
+    template_name = "articles/article_list.html"
+
+    def get_queryset(self):
+        return Article.objects.published().for_cards()
+
+
+class ArticleListView(PublishedArticleListMixin, ListView):
+    def get_queryset(self):
+        # The lead story is computed on every page so that pages 2+ never repeat it.
+        self.lead = self.get_lead()
+        articles = super().get_queryset()
+        return articles.exclude(pk=self.lead.pk) if self.lead else articles
+
+    def get_lead(self):
+        return super().get_queryset().order_by("-featured", "-published_at", "-pk").first()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lead"] = self.lead if context["page_obj"].number == 1 else None
+        context["is_home"] = True
+        return context
+
+
+class TagArticleListView(PublishedArticleListMixin, ListView):
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class SectionArticleListView(PublishedArticleListMixin, ListView):
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    context_object_name = "article"
+
+    def can_preview(self):
+        return self.request.user.is_staff and self.request.user.has_perm("articles.view_article")
+
+    def get_queryset(self):
+        articles = Article.objects.all() if self.can_preview() else Article.objects.published()
+        return articles.select_related("section").prefetch_related("tags", "references")
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        related = Article.objects.published().for_cards().related_to(article)
+        return super().get_context_data(
+            related_articles=related,
+            is_preview=not article.is_published(),
+            share_url=self.request.build_absolute_uri(article.get_absolute_url()),
+            **kwargs,
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["is_preview"]:
+            patch_cache_control(response, private=True, no_cache=True, no_store=True)
+        return response
+
+
+def methodology(request):
+    """Show the editable "How it works" page (a flat page editors keep in the admin)."""
+    return flatpage(request, "/how-it-works/")
