@@ -29,7 +29,9 @@ class Section(models.Model):
 
 
 class TaggedArticle(TaggedItemBase):
-    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+    content_object = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="tagged_items"
+    )
 
     class Meta:
         verbose_name = "article tag"
@@ -47,7 +49,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Fetch what an article card shows, in a constant number of queries."""
-        return self.select_related("section").prefetch_related("tags")
+        return self.select_related("section").prefetch_related("tags").defer("body", "body_html")
 
     def related_to(self, article, limit=4):
         """Rank other articles by shared tags, then same section, then recency."""

@@ -91,11 +91,13 @@ class Command(BaseCommand):
         editor.user_permissions.set(
             Permission.objects.filter(content_type__app_label__in=EDITOR_APPS)
         )
-        shown = "from DEMO_EDITOR_PASSWORD" if settings.DEMO_EDITOR_PASSWORD else password
+        if settings.DEMO_EDITOR_PASSWORD:
+            shown = "the password set in DEMO_EDITOR_PASSWORD."
+        else:
+            shown = f"password {password}\n(shown only this once; it is stored only as a hash)"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Editor account created. Log in at http://127.0.0.1:8000/admin/ as "
-                f"'{EDITOR_USERNAME}' with password: {shown}\n"
-                "(shown once; it is not stored anywhere in clear text)"
+                "Editor account created. Log in at http://127.0.0.1:8000/admin/ as "
+                f"'{EDITOR_USERNAME}' with {shown}"
             )
         )

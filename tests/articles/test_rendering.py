@@ -1,0 +1,146 @@
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from articles.rendering import render_body
+
+
+def citation_targets(html):
+    return re.findall(r'href="#ref-(\d+)"', html)
+
+
+class ElementCollector(HTMLParser):
+    """Collect every element and attribute a browser would build from the HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.elements = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def elements(html):
+    collector = ElementCollector()
+    collector.feed(html)
+    return collector.elements
+
+
+@pytest.mark.parametrize(
+    ("source", "targets", "cited"),
+    [
+        ("A claim [1].", ["1"], {1}),
+        ("Two sources [2, 3].", ["2", "3"], {2, 3}),
+        ("Adjacent [1][4].", ["1", "4"], {1, 4}),
+        ("A range [2-4].", ["2", "4"], {2, 3, 4}),
+        ("An en-dash range [2–4].", ["2", "4"], {2, 3, 4}),
+        ("Mixed [1, 3-4].", ["1", "3", "4"], {1, 3, 4}),
+    ],
+)
+def test_citation_markers_link_to_the_reference_list(source, targets, cited):
+    rendered = render_body(source)
+    assert citation_targets(rendered.html) == targets
+    assert rendered.cited_numbers == cited
+    assert '<sup class="citation">' in rendered.html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "In code `[1]` stays literal.",
+        "```\nlist[1]\n```",
+        "    indented[1] code",
+        "A [link [1]](https://example.org) keeps its text.",
+        "An ![image [1]](https://example.org/a.png) alt.",
+        r"Escaped \[1\] brackets.",
+        "Not markers: [a], [0], [1-200], [4-2].",
+    ],
+)
+def test_text_that_is_not_a_citation_is_left_alone(source):
+    rendered = render_body(source)
+    assert rendered.cited_numbers == set()
+    assert "citation" not in rendered.html
+
+
+def test_citation_tooltip_is_the_reference_title_escaped():
+    html = render_body("Claim [1].", {1: 'A "quoted" <title>'}).html
+    assert 'title="A &quot;quoted&quot; &lt;title&gt;"' in html
+
+
+def test_section_headings_get_stable_unique_ids():
+    html = render_body("## Why it matters\n\ntext\n\n## Why it matters\n\n### Détails\n").html
+    assert '<h2 id="why-it-matters">' in html
+    assert '<h2 id="why-it-matters-2">' in html
+    assert '<h3 id="details">' in html
+
+
+def test_heading_ids_do_not_clash_with_page_anchors():
+    html = render_body("## References\n\n## Ref 1\n").html
+    assert 'id="references"' not in html
+    assert 'id="ref-1"' not in html
+
+
+def test_a_level_one_heading_is_demoted_so_the_page_keeps_one_h1():
+    html = render_body("# Big\n\nText").html
+    assert "<h1" not in html
+    assert '<h2 id="big">Big</h2>' in html
+
+
+def test_tables_render():
+    html = render_body("| a | b |\n|--:|---|\n| 1 | 2 |\n").html
+    assert "<table>" in html
+    assert '<th style="text-align:right">a</th>' in html
+
+
+def test_word_count_ignores_markup_and_citation_markers():
+    rendered = render_body("## Two words\n\nOne **two** three [1], four-five [2, 3].")
+    assert rendered.word_count == 6
+
+
+def test_reading_time_is_rounded_up_at_200_words_a_minute():
+    assert render_body("").reading_time == 1
+    assert render_body("word " * 200).reading_time == 1
+    assert render_body("word " * 201).reading_time == 2
+    assert render_body("word " * 1360).reading_time == 7
+
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<iframe src=https://evil.example></iframe>",
+    "<style>body{display:none}</style>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    '![x](https://example.org/a.png "a\\" onerror=\\"alert(1)")',
+    "<div onmouseover=alert(1)>hover</div>",
+    "<details open ontoggle=alert(1)>",
+    "<a href='vbscript:msgbox(1)'>x</a>",
+    "<object data=x></object><embed src=x>",
+    "<<script>script>alert(1)<</script>/script>",
+    '[x](https://example.org" onclick="alert(1))',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_raw_html_and_script_urls_never_reach_the_page(payload):
+    html = render_body(f"Before\n\n{payload}\n\nAfter [1]").html
+    for tag, attrs in elements(html):
+        assert tag not in {"script", "iframe", "style", "svg", "object", "embed", "math"}
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            if name in {"href", "src"}:
+                scheme = value.strip().lower().split(":", 1)[0] if ":" in value else ""
+                assert scheme in {"", "http", "https", "mailto"}, (tag, name, value)
+
+
+def test_sanitiser_keeps_ordinary_formatting():
+    html = render_body("**bold** *em* [link](https://example.org) > quote\n\n- item").html
+    assert "<strong>bold</strong>" in html and "<em>em</em>" in html
+    assert '<a href="https://example.org"' in html
+    assert "<li>item</li>" in html

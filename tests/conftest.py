@@ -1,0 +1,79 @@
+import datetime as dt
+import itertools
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from articles.models import Article, Section
+from references.models import Reference
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_section(db):
+    def make(**overrides):
+        number = next(_sequence)
+        fields = {"name": f"Section {number}", "slug": f"section-{number}"} | overrides
+        return Section.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_article(db, make_section):
+    """Build a saved article, published an hour ago unless told otherwise."""
+
+    def make(*, tags=(), references=(), **overrides):
+        number = next(_sequence)
+        fields = {
+            "title": f"Article {number}",
+            "slug": f"article-{number}",
+            "dek": f"The dek of article {number}.",
+            "body": f"The body of article {number}.",
+            "byline": "Test Desk",
+            "status": Article.Status.PUBLISHED,
+            "published_at": timezone.now() - dt.timedelta(hours=1),
+        } | overrides
+        if "section" not in fields:
+            fields["section"] = make_section()
+        article = Article.objects.create(**fields)
+        if tags:
+            article.tags.set(list(tags))
+        for reference in references:
+            Reference.objects.create(article=article, **reference)
+        if references:
+            article.rerender()
+            article.refresh_from_db()
+        return article
+
+    return make
+
+
+def reference(number, **overrides):
+    """Return the fields of a reference numbered `number`."""
+    return {
+        "number": number,
+        "publisher": f"Publisher {number}",
+        "title": f"Source title {number}",
+        "url": f"https://example.org/source-{number}",
+    } | overrides
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff member with the permissions the demo editor gets."""
+    user = django_user_model.objects.create_user("editor", password="pw-editor-123", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["articles", "references", "taggit", "flatpages"]
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
