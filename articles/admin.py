@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
@@ -28,6 +29,7 @@ class ReferenceInlineFormSet(BaseInlineFormSet):
 class ReferenceInline(admin.TabularInline):
     model = Reference
     formset = ReferenceInlineFormSet
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["number", "publisher", "title", "url", "accessed_at"]
     ordering = ["number"]
     extra = 1
@@ -85,6 +87,10 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def view_on_site(self, article):
+        # Relative, so it opens on the host the editor is using, not the Sites framework's domain.
+        return article.get_absolute_url()
 
     @admin.display(description="Citations")
     def citation_check(self, article):

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from references.models import Reference
 
@@ -12,6 +13,7 @@ class ReferenceAdmin(admin.ModelAdmin):
     """
 
     list_display = ["__str__", "article", "publisher", "accessed_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_select_related = ["article"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "url", "article__title"]

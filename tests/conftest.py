@@ -64,7 +64,7 @@ def reference(number, **overrides):
 @pytest.fixture
 def editor(db, django_user_model):
     """A staff member with the permissions the demo editor gets."""
-    user = django_user_model.objects.create_user("editor", password="pw-editor-123", is_staff=True)
+    user = django_user_model.objects.create_user("editor", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
             content_type__app_label__in=["articles", "references", "taggit", "flatpages"]
