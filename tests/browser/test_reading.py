@@ -1,0 +1,51 @@
+import pytest
+
+from articles.models import Article
+
+PAGES = [
+    "/",
+    "/articles/transformers-at-nine-how-one-architecture-took-over/",
+    "/tags/language-models/",
+    "/sections/research/",
+    "/how-it-works/",
+    "/articles/no-such-article/",
+]
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_public_pages_pass_axe_in_light_and_dark_mode(
+    page, live_server, demo_newsroom, axe_violations, color_scheme
+):
+    page.emulate_media(color_scheme=color_scheme)
+    for path in PAGES:
+        page.goto(live_server.url + path)
+        assert page.locator("h1").count() == 1, path
+        assert axe_violations(page) == [], path
+
+
+def test_citation_link_jumps_to_its_reference(page, live_server, demo_newsroom):
+    article = Article.objects.get(external_id="demo-transformers-at-nine")
+    page.goto(live_server.url + article.get_absolute_url())
+    page.locator("sup.citation a").first.click()
+    assert page.url.endswith("#ref-1")
+    assert page.locator("#ref-1").is_visible()
+
+
+def test_copy_link_button_appears_with_javascript_and_copies(page, live_server, demo_newsroom):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    article = Article.objects.get(external_id="demo-rag-limits")
+    page.goto(live_server.url + article.get_absolute_url())
+    button = page.get_by_role("button", name="Copy link")
+    button.click()
+    assert page.get_by_text("Link copied to the clipboard.").is_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == (
+        live_server.url + article.get_absolute_url()
+    )
+
+
+def test_keyboard_user_can_skip_to_content(page, live_server, demo_newsroom):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("element => element === document.activeElement")
+    assert skip.is_visible()
