@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
@@ -29,7 +30,9 @@ class ReferenceInlineFormSet(BaseInlineFormSet):
 class ReferenceInline(admin.TabularInline):
     model = Reference
     formset = ReferenceInlineFormSet
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https", "widget": forms.URLInput(attrs={"size": 40})}
+    }
     fields = ["number", "publisher", "title", "url", "accessed_at"]
     ordering = ["number"]
     extra = 1
@@ -87,6 +90,13 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "class": "vLargeTextField"})
+        elif db_field.name == "dek":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def view_on_site(self, article):
         # Relative, so it opens on the host the editor is using, not the Sites framework's domain.

@@ -212,3 +212,13 @@ def test_readers_cannot_reach_the_admin(client, db):
     response = client.get(reverse("admin:articles_article_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_references_are_edited_right_under_the_sources_fieldset(editor_client, make_article):
+    article = make_article(body="Claim [1].", references=[reference(1)])
+    html = editor_client.get(
+        reverse("admin:articles_article_change", args=[article.pk])
+    ).content.decode()
+    assert (
+        html.index(">Sources<") < html.index('id="references-group"') < html.index(">Provenance<")
+    )

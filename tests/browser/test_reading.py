@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from articles.models import Article
 
@@ -27,8 +30,8 @@ def test_citation_link_jumps_to_its_reference(page, live_server, demo_newsroom):
     article = Article.objects.get(external_id="demo-transformers-at-nine")
     page.goto(live_server.url + article.get_absolute_url())
     page.locator("sup.citation a").first.click()
-    assert page.url.endswith("#ref-1")
-    assert page.locator("#ref-1").is_visible()
+    expect(page).to_have_url(re.compile(r"#ref-1$"))
+    expect(page.locator("#ref-1")).to_be_in_viewport()
 
 
 def test_copy_link_button_appears_with_javascript_and_copies(page, live_server, demo_newsroom):
@@ -37,7 +40,7 @@ def test_copy_link_button_appears_with_javascript_and_copies(page, live_server, 
     page.goto(live_server.url + article.get_absolute_url())
     button = page.get_by_role("button", name="Copy link")
     button.click()
-    assert page.get_by_text("Link copied to the clipboard.").is_visible()
+    expect(page.get_by_text("Link copied to the clipboard.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == (
         live_server.url + article.get_absolute_url()
     )
@@ -48,4 +51,4 @@ def test_keyboard_user_can_skip_to_content(page, live_server, demo_newsroom):
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
     assert skip.evaluate("element => element === document.activeElement")
-    assert skip.is_visible()
+    expect(skip).to_be_visible()
