@@ -390,3 +390,16 @@ def test_methodology_page_shows_the_editable_flat_page(client, db):
 
 def test_methodology_page_missing_is_404(client, db):
     assert client.get("/how-it-works/").status_code == 404
+
+
+def test_article_page_never_renders_markdown(client, make_article, monkeypatch):
+    article = make_article(
+        body="## Stored\n\nRendered once, at save [1].", references=[reference(1)]
+    )
+
+    def fail(*args, **kwargs):
+        raise AssertionError("Markdown rendered during a page view")
+
+    monkeypatch.setattr("articles.models.render_body", fail)
+    response = client.get(article.get_absolute_url())
+    assert '<h2 id="stored">Stored</h2>' in response.content.decode()

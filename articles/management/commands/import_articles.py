@@ -1,7 +1,7 @@
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from articles.importing import ImportProblem, json_files, read_records
 from articles.services import article_import
@@ -52,5 +52,10 @@ class Command(BaseCommand):
                 return str(outcome)
             except ImportProblem as caught:
                 problem = caught
+            except IntegrityError:
+                # Another writer took the external_id or slug between our check and our write.
+                problem = ImportProblem(
+                    "conflicts with an article written at the same time; import it again."
+                )
         self.stderr.write(record.describe(problem))
         return "failed"
