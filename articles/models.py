@@ -213,9 +213,6 @@ class Article(models.Model):
             body_html=self.body_html, word_count=self.word_count, reading_time=self.reading_time
         )
 
-    def cited_numbers(self):
-        return render_body(self.body).cited_numbers
-
 
 def check_citations(body, reference_numbers):
     """Raise a ValidationError naming each cited number that has no reference."""
@@ -232,4 +229,5 @@ def check_citations(body, reference_numbers):
 
 
 def uncited_numbers(body, reference_numbers):
+    """Return the reference numbers the body never cites (allowed, but worth a warning)."""
     return set(reference_numbers) - render_body(body).cited_numbers

@@ -22,7 +22,11 @@ MAX_CITATION_RANGE = 50
 CITATION_MARKER = re.compile(r"\[\s*([1-9]\d{0,3}(?:\s*(?:,|-|–)\s*[1-9]\d{0,3})*)\s*\]")
 CITATION_ITEM = re.compile(r"([1-9]\d{0,3})(?:\s*[-–]\s*([1-9]\d{0,3}))?")
 WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
-RESERVED_IDS = {"main", "content", "references", "tags", "share", "feedback", "related"}
+# Ids the article page itself uses; a body heading never takes one.
+RESERVED_IDS = {
+    "main", "article-title", "references", "references-heading", "tags-heading",
+    "share-heading", "feedback", "related-heading",
+}  # fmt: skip
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
@@ -110,65 +114,55 @@ def _inline_words(children: list[Token]) -> list[str]:
     return [child.content for child in children if child.type in ("text", "code_inline")]
 
 
-class _Renderer:
-    """One render pass: citations, heading ids and the word count, gathered in a core rule."""
+def _body_rule(state: StateCore) -> None:
+    """Link citations, give headings ids and gather the words to count, in one pass."""
+    env = state.env
+    used_ids: set[str] = set(RESERVED_IDS)
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type in ("fence", "code_block"):
+            env["words"].append(token.content)
+        elif token.type == "heading_open":
+            if token.tag == "h1":  # the page's title is the only h1
+                token.tag = "h2"
+                tokens[index + 2].tag = "h2"
+            token.attrSet("id", _heading_id(tokens[index + 1], used_ids))
+        elif token.type == "inline" and token.children:
+            token.children = _cite(token.children, env["titles"], env["cited"])
+            env["words"].extend(_inline_words(token.children))
 
-    def __init__(self, titles: dict[int, str]):
-        self.titles = titles
-        self.cited: set[int] = set()
-        self.words: list[str] = []
-        self.md = MarkdownIt("commonmark", {"html": False}).enable("table")
-        # Before text_join, so an escaped \[1\] is still split and never read as a marker.
-        self.md.core.ruler.before("text_join", "newsroom_body", self._core_rule)
 
-    def _core_rule(self, state: StateCore) -> None:
-        used_ids: set[str] = set(RESERVED_IDS)
-        tokens = state.tokens
-        for index, token in enumerate(tokens):
-            if token.type in ("fence", "code_block"):
-                self.words.append(token.content)
-            elif token.type == "heading_open":
-                if token.tag == "h1":  # the page's title is the only h1
-                    token.tag = "h2"
-                    tokens[index + 2].tag = "h2"
-                token.attrSet("id", self._heading_id(tokens[index + 1], used_ids))
-            elif token.type == "inline" and token.children:
-                token.children = self._cite(token.children)
-                self.words.extend(_inline_words(token.children))
+def _cite(children: list[Token], titles: dict[int, str], cited: set[int]) -> list[Token]:
+    result, link_depth = [], 0
+    for child in children:
+        if child.type == "link_open":
+            link_depth += 1
+        elif child.type == "link_close":
+            link_depth -= 1
+        elif child.type == "text" and link_depth == 0:
+            split = _split_citations(child.content, titles, cited)
+            if split is not None:
+                result.extend(split)
+                continue
+        result.append(child)
+    return result
 
-    def _cite(self, children: list[Token]) -> list[Token]:
-        result, link_depth = [], 0
-        for child in children:
-            if child.type == "link_open":
-                link_depth += 1
-            elif child.type == "link_close":
-                link_depth -= 1
-            elif child.type == "text" and link_depth == 0:
-                split = _split_citations(child.content, self.titles, self.cited)
-                if split is not None:
-                    result.extend(split)
-                    continue
-            result.append(child)
-        return result
 
-    @staticmethod
-    def _heading_id(inline: Token, used_ids: set[str]) -> str:
-        text = "".join(c.content for c in inline.children or [] if c.type != "html_inline")
-        base = slugify(text) or "section"
-        if re.fullmatch(r"ref-\d+", base):
-            base = f"{base}-section"
-        candidate, suffix = base, 2
-        while candidate in used_ids:
-            candidate, suffix = f"{base}-{suffix}", suffix + 1
-        used_ids.add(candidate)
-        return candidate
+def _heading_id(inline: Token, used_ids: set[str]) -> str:
+    text = "".join(c.content for c in inline.children or [] if c.type != "html_inline")
+    base = slugify(text) or "section"
+    if re.fullmatch(r"ref-\d+", base):
+        base = f"{base}-section"
+    candidate, suffix = base, 2
+    while candidate in used_ids:
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    used_ids.add(candidate)
+    return candidate
 
-    def render(self, source: str) -> RenderedBody:
-        raw_html = self.md.render(source)
-        word_count = sum(len(WORD.findall(chunk)) for chunk in self.words)
-        return RenderedBody(
-            html=sanitize_html(raw_html), word_count=word_count, cited_numbers=self.cited
-        )
+
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+# Before text_join, so an escaped \[1\] is still split and never read as a marker.
+_markdown.core.ruler.before("text_join", "newsroom_body", _body_rule)
 
 
 def sanitize_html(raw_html: str) -> str:
@@ -185,12 +179,10 @@ def sanitize_html(raw_html: str) -> str:
 
 def render_body(source: str, reference_titles: dict[int, str] | None = None) -> RenderedBody:
     """Render Markdown to sanitised HTML, linking citation markers to `#ref-N`."""
-    return _Renderer(reference_titles or {}).render(source)
-
-
-def cited_numbers(source: str) -> set[int]:
-    """Return every reference number the Markdown body cites."""
-    return render_body(source).cited_numbers
+    env = {"titles": reference_titles or {}, "cited": set(), "words": []}
+    raw_html = _markdown.render(source, env)
+    word_count = sum(len(WORD.findall(chunk)) for chunk in env["words"])
+    return RenderedBody(sanitize_html(raw_html), word_count, env["cited"])
 
 
 def format_numbers(numbers: set[int] | list[int]) -> str:

@@ -76,7 +76,8 @@ def test_section_headings_get_stable_unique_ids():
 
 
 def test_heading_ids_do_not_clash_with_page_anchors():
-    html = render_body("## References\n\n## Ref 1\n").html
+    html = render_body("## References\n\n## Ref 1\n\n## Article title\n").html
+    assert 'id="article-title"' not in html
     assert 'id="references"' not in html
     assert 'id="ref-1"' not in html
 
