@@ -51,7 +51,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "section",
-        "status",
+        "state",
         "published_at",
         "origin",
         "quality_score",
@@ -90,6 +90,10 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, article):
+        return article.publication_state
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":

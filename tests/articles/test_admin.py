@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 from tests.conftest import reference
@@ -222,3 +225,9 @@ def test_references_are_edited_right_under_the_sources_fieldset(editor_client, m
     assert (
         html.index(">Sources<") < html.index('id="references-group"') < html.index(">Provenance<")
     )
+
+
+def test_changelist_shows_scheduled_articles_as_scheduled(editor_client, make_article):
+    make_article(title="Later", published_at=timezone.now() + dt.timedelta(days=3))
+    response = editor_client.get(reverse("admin:articles_article_changelist"))
+    assert '<td class="field-state">Scheduled</td>' in response.content.decode()
