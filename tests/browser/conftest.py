@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -46,8 +47,19 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def close_db_connections(django_db_setup, playwright):
+    """Close the browser tests' database connections before the test database is dropped.
+
+    While Playwright's event loop runs, Django keys connections by async context, so these
+    tests get a connection of their own; left open, PostgreSQL cannot drop the test database.
+    """
+    yield
+    connections.close_all()
+
+
 @pytest.fixture
-def demo_newsroom(transactional_db, settings):
+def demo_newsroom(close_db_connections, transactional_db, settings):
     settings.DEMO_EDITOR_PASSWORD = "browser-test-password"
     call_command("load_demo", stdout=StringIO())
 
