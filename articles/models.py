@@ -182,8 +182,6 @@ class Article(models.Model):
             and self.published_at <= timezone.now()
         )
 
-    is_published.boolean = True
-
     @property
     def publication_state(self):
         """The status as readers experience it: a published article in the future is scheduled."""
@@ -220,8 +218,12 @@ class Article(models.Model):
     def rerender(self):
         """Store the body again after its references changed (their titles are tooltips)."""
         self.render(self.reference_titles())
+        self.updated_at = timezone.now()
         Article.objects.filter(pk=self.pk).update(
-            body_html=self.body_html, word_count=self.word_count, reading_time=self.reading_time
+            body_html=self.body_html,
+            word_count=self.word_count,
+            reading_time=self.reading_time,
+            updated_at=self.updated_at,
         )
 
 

@@ -56,11 +56,13 @@ def article_import(*, data: dict) -> ImportOutcome:
             return ImportOutcome.UNCHANGED
 
         article.save()
-        article.references.all().delete()
-        for reference in references:
-            reference.article = article
-        Reference.objects.bulk_create(references)
-        article.tags.set(tags, clear=True)
+        if "references" in data:  # given references replace the article's whole list
+            article.references.all().delete()
+            for reference in references:
+                reference.article = article
+            Reference.objects.bulk_create(references)
+        if "tags" in data:
+            article.tags.set(tags, clear=True)
         article.rerender()
     return ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED
 
