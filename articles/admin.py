@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.models import Article, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
+from feedback.stats import wilson_lower_bound_expression
 from references.models import Reference
 
 
@@ -55,7 +56,9 @@ class ArticleAdmin(admin.ModelAdmin):
         "published_at",
         "origin",
         "quality_score",
-        "featured",
+        "votes_yes",
+        "votes_no",
+        "helpfulness",
     ]
     list_filter = ["status", "section", "origin", "featured", "tags", "published_at"]
     list_select_related = ["section"]
@@ -63,7 +66,14 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ReferenceInline]
-    readonly_fields = ["word_count", "reading_time", "created_at", "updated_at", "citation_check"]
+    readonly_fields = [
+        "word_count",
+        "reading_time",
+        "revision",
+        "created_at",
+        "updated_at",
+        "citation_check",
+    ]
     actions = ["publish", "unpublish", "send_to_review"]
     fieldsets = [
         ("Content", {"fields": ["title", "slug", "dek", "body", "byline", "section", "tags"]}),
@@ -85,11 +95,36 @@ class ArticleAdmin(admin.ModelAdmin):
         (
             "Derived",
             {
-                "fields": ["word_count", "reading_time", "created_at", "updated_at"],
+                "fields": ["word_count", "reading_time", "revision", "created_at", "updated_at"],
                 "classes": ["collapse"],
             },
         ),
     ]
+
+    def get_queryset(self, request):
+        # distinct: a tag filter's join must not count a vote twice
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                votes_yes=Count("votes", filter=Q(votes__helpful=True), distinct=True),
+                votes_no=Count("votes", filter=Q(votes__helpful=False), distinct=True),
+                votes_total=Count("votes", distinct=True),
+            )
+            .annotate(helpfulness=wilson_lower_bound_expression("votes_yes", "votes_total"))
+        )
+
+    @admin.display(description="Yes", ordering="votes_yes")
+    def votes_yes(self, article):
+        return article.votes_yes
+
+    @admin.display(description="No", ordering="votes_no")
+    def votes_no(self, article):
+        return article.votes_no
+
+    @admin.display(description="Helpfulness", ordering=F("helpfulness").asc(nulls_last=True))
+    def helpfulness(self, article):
+        return "—" if article.helpfulness is None else f"{article.helpfulness:.2f}"
 
     @admin.display(description="Status", ordering="status")
     def state(self, article):

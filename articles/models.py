@@ -137,8 +137,13 @@ class Article(models.Model):
     reading_time = models.PositiveSmallIntegerField(
         "reading time (minutes)", editable=False, default=1
     )
+    revision = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one each time the body changes."
+    )
 
     objects = ArticleQuerySet.as_manager()
+
+    DERIVED_FIELDS = ("body_html", "word_count", "reading_time", "revision")
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -163,13 +168,23 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.render(self.reference_titles() if self.pk else {})
+        stored_body = getattr(self, "_stored_body", None)
+        if stored_body is not None and stored_body != self.body:
+            self.revision += 1
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "body_html", "word_count", "reading_time"}
+            kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+        self._stored_body = self.body
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        article._stored_body = article.__dict__.get("body")  # None when the body was deferred
+        return article
 
     def clean(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:

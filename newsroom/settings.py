@@ -115,3 +115,10 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # The demo editor's password for `load_demo`; empty means a random one, printed once.
 DEMO_EDITOR_PASSWORD = env.str("DEMO_EDITOR_PASSWORD", default="")
+
+# Reader feedback: at most FEEDBACK_RATE_LIMIT votes per client per FEEDBACK_RATE_WINDOW seconds.
+FEEDBACK_RATE_LIMIT = env.int("FEEDBACK_RATE_LIMIT", default=30)
+FEEDBACK_RATE_WINDOW = env.int("FEEDBACK_RATE_WINDOW", default=600)
+# How many reverse proxies (load balancer, CDN) stand before the app and append to
+# X-Forwarded-For; 0 trusts none and uses the connection's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -7,4 +7,5 @@ admin.site.site_title = "Newsroom admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
+    path("", include("feedback.urls")),
 ]

@@ -67,7 +67,13 @@ def editor(db, django_user_model):
     user = django_user_model.objects.create_user("editor", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["articles", "references", "taggit", "flatpages"]
+            content_type__app_label__in=[
+                "articles",
+                "references",
+                "taggit",
+                "flatpages",
+                "feedback",
+            ]
         )
     )
     return user

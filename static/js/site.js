@@ -16,9 +16,55 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpCopyButtons);
-  } else {
+  // "Was this article helpful?": send the vote with fetch, swap in the updated panel without a
+  // reload, keep the keyboard focus on what the reader pressed, and announce the result.
+  function setUpFeedback() {
+    var panel = document.querySelector("[data-feedback]");
+    if (!panel || !window.fetch) return;
+    var body = panel.querySelector("[data-feedback-body]");
+    var status = panel.querySelector("[data-feedback-status]");
+
+    panel.addEventListener("submit", function (event) {
+      var form = event.target.closest("[data-feedback-form]");
+      if (!form) return;
+      event.preventDefault();
+      var submitter = event.submitter;
+      var data = new FormData(form, submitter);
+      var focusSelector = submitter && submitter.name === "helpful"
+        ? '.feedback__choice[value="' + submitter.value + '"]' : ".feedback__send";
+      panel.setAttribute("aria-busy", "true");
+      fetch(form.action, {
+        method: "POST",
+        body: data,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin"
+      }).then(function (response) {
+        return response.json().then(function (payload) { return { ok: response.ok, payload: payload }; });
+      }).then(function (result) {
+        if (result.ok) {
+          body.innerHTML = result.payload.html;
+          var focusTarget = body.querySelector(focusSelector);
+          if (focusTarget) focusTarget.focus();
+          status.textContent = result.payload.message;
+        } else {
+          status.textContent = result.payload.error;
+        }
+      }).catch(function () {
+        status.textContent = "Your feedback could not be sent. Please try again.";
+      }).finally(function () {
+        panel.removeAttribute("aria-busy");
+      });
+    });
+  }
+
+  function start() {
     setUpCopyButtons();
+    setUpFeedback();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from articles.models import Article
+from feedback.forms import VoteForm
+from feedback.models import Vote
+from feedback.panel import FeedbackPanel
+from feedback.services import vote_record
+from feedback.throttling import vote_allowed
+from feedback.voters import new_voter_id, remember_voter, voter_id_from
+
+THANKS = "Thanks for your feedback."
+THANKS_FOR_DETAILS = "Thanks — your answer and comments go straight to our editors."
+TOO_MANY = "You have sent many votes in a short time. Please wait a few minutes and try again."
+
+
+@require_POST
+def vote(request, slug):
+    """Record a reader's vote (and follow-up) on a published article; JSON or a redirect back."""
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    if not vote_allowed(request):
+        return problem(request, article, TOO_MANY, status=429)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        first_error = next(iter(form.errors.values()))[0]
+        return problem(request, article, first_error, status=400, form=form)
+
+    voter_id = voter_id_from(request) or new_voter_id()
+    helpful = form.cleaned_data["helpful"] == "yes"
+    follow_up = form.follow_up()
+    if form.is_from_a_bot:
+        recorded = Vote(article=article, helpful=helpful, **follow_up)  # shown, never stored
+    else:
+        recorded = vote_record(
+            article=article, voter_id=voter_id, helpful=helpful, follow_up=follow_up
+        )
+    response = answer(request, article, recorded, THANKS_FOR_DETAILS if follow_up else THANKS)
+    remember_voter(response, voter_id)
+    return response
+
+
+def wants_json(request):
+    return request.accepts("application/json") and not request.accepts("text/html")
+
+
+def answer(request, article, recorded, message):
+    panel = FeedbackPanel.for_vote(article, recorded)
+    if wants_json(request):
+        html = render_to_string("feedback/_panel_body.html", {"panel": panel}, request=request)
+        return JsonResponse(
+            {
+                "message": message,
+                "helpful": panel.helpful,
+                "reason": panel.reason,
+                "comment": panel.comment,
+                "html": html,
+            }
+        )
+    messages.success(request, message, extra_tags="feedback")
+    response = HttpResponseRedirect(f"{article.get_absolute_url()}#feedback")
+    response.status_code = 303  # See Other: the browser follows with a GET
+    return response
+
+
+def problem(request, article, message, *, status, form=None):
+    if wants_json(request):
+        errors = form.errors.get_json_data() if form else {}
+        return JsonResponse({"error": message, "errors": errors}, status=status)
+    panel = FeedbackPanel.for_form(article, form) if form else FeedbackPanel(article)
+    context = {"article": article, "message": message, "panel": panel}
+    return render(request, "feedback/vote_problem.html", context, status=status)
