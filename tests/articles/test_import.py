@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from articles.importing import SCHEMA_PATH
 from articles.management.commands.load_demo import DEMO_DIR
 from articles.models import Article, Section
+from feedback.models import Vote
 from references.models import Reference
 
 
@@ -323,9 +324,13 @@ def test_load_demo_builds_the_newsroom_and_is_idempotent(db, settings):
     assert FlatPage.objects.filter(url="/how-it-works/").exists()
     assert "Log in at http://127.0.0.1:8000/admin/ as 'editor'" in out.getvalue()
 
+    votes = Vote.objects.count()
+    assert votes > 0 and Vote.objects.filter(helpful=False).exclude(reason="").exists()
+
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "0 created, 0 updated, 16 unchanged, 0 failed" in out.getvalue()
+    assert Vote.objects.count() == votes
     assert "Editor account 'editor' exists" in out.getvalue()
 
 

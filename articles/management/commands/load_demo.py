@@ -1,3 +1,4 @@
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -9,8 +10,11 @@ from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from articles.models import Section
+from articles.models import Article, Section
+from feedback.models import Vote
+from feedback.services import vote_record
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 EDITOR_USERNAME = "editor"
@@ -21,6 +25,12 @@ SECTIONS = [
     ("research", "Research", "Papers and results from AI research, read closely.", 1),
     ("tools", "Tools", "Software a newsroom can run, and how to use it well.", 2),
     ("policy", "Policy", "Regulation, standards and governance of AI.", 3),
+]
+
+DEMO_COMPLAINTS = [
+    ("sources", "The second reference does not support the claim in the first section."),
+    ("hard_to_read", ""),
+    ("outdated", "There is a newer paper on this."),
 ]
 
 METHODOLOGY_TITLE = "How our articles are made"
@@ -47,8 +57,8 @@ answers to "Was this article helpful?" go straight to them.</p>
 
 class Command(BaseCommand):
     help = (
-        "Load the demo newsroom: sections, demo articles (through the import format), the "
-        "methodology page and an editor account. Safe to run again."
+        "Load the demo newsroom: sections, demo articles (through the import format), reader "
+        "votes, the methodology page and an editor account. Safe to run again."
     )
 
     def handle(self, *args, **options):
@@ -60,6 +70,7 @@ class Command(BaseCommand):
                 )
             self.create_methodology_page()
         call_command("import_articles", str(DEMO_DIR), stdout=self.stdout, stderr=self.stderr)
+        self.create_reader_votes()
         self.create_editor()
 
     def create_methodology_page(self):
@@ -77,6 +88,27 @@ class Command(BaseCommand):
         page.sites.add(site)
         if created:
             self.stdout.write("Created the methodology page at /how-it-works/.")
+
+    def create_reader_votes(self):
+        """Give the demo articles a few weeks of reader votes, so the feedback report has data."""
+        demo_articles = Article.objects.published().filter(external_id__startswith="demo-")
+        if Vote.objects.filter(article__in=demo_articles).exists():
+            return
+        now = timezone.now()
+        for index, article in enumerate(demo_articles.order_by("pk")):
+            for reader in range(6 + index % 5):
+                helpful = (reader + index) % 4 != 0
+                reason, comment = ("", "") if helpful else DEMO_COMPLAINTS[reader % 3]
+                follow_up = {"reason": reason, "comment": comment}
+                vote = vote_record(
+                    article=article,
+                    voter_id=f"demo-reader-{reader}",
+                    helpful=helpful,
+                    follow_up=follow_up,
+                )
+                voted_at = now - dt.timedelta(days=(reader * 5 + index * 3) % 80)
+                Vote.objects.filter(pk=vote.pk).update(created_at=voted_at, updated_at=voted_at)
+        self.stdout.write(f"Added demo reader votes to {demo_articles.count()} articles.")
 
     def create_editor(self):
         User = get_user_model()
