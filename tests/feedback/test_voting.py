@@ -187,6 +187,7 @@ def test_vote_without_csrf_token_is_refused(make_article, vote_url):
     article = make_article()
     response = Client(enforce_csrf_checks=True).post(vote_url(article), {"helpful": "yes"})
     assert response.status_code == 403
+    assert "reload the page, and send it again" in response.content.decode()
     assert not Vote.objects.exists()
 
 
