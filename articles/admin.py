@@ -6,7 +6,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles.models import Article, Section, check_citations, uncited_numbers
+from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
 from feedback.stats import wilson_lower_bound_expression
 from references.models import Reference
@@ -37,6 +37,16 @@ class ReferenceInline(admin.TabularInline):
     fields = ["number", "publisher", "title", "url", "accessed_at"]
     ordering = ["number"]
     extra = 1
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    search_fields = ["title", "body"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 28, "class": "vLargeTextField"})}
+    }
 
 
 @admin.register(Section)

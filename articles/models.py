@@ -1,13 +1,17 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Count, Q
+from django.db import connection, models
+from django.db.models import Count, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from articles.rendering import format_numbers, render_body
+
+SEARCH_CONFIG = "english"
 
 
 class Section(models.Model):
@@ -26,6 +30,37 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Page(models.Model):
+    """A page editors keep, like "How our articles are made", written in Markdown."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The page's address: /pages/<slug>/; the methodology page is how-it-works.",
+    )
+    body = models.TextField(help_text="Markdown, as in articles (raw HTML is shown as text).")
+    body_html = models.TextField(editable=False, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    METHODOLOGY_SLUG = "how-it-works"
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_body(self.body).html
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if self.slug == self.METHODOLOGY_SLUG:
+            return reverse("articles:methodology")
+        return reverse("articles:page", kwargs={"slug": self.slug})
 
 
 class TaggedArticle(TaggedItemBase):
@@ -133,6 +168,8 @@ class Article(models.Model):
         help_text="The pipeline's quality score, from 0 to 1.",
     )
     body_html = models.TextField(editable=False, default="")
+    body_text = models.TextField(editable=False, default="", help_text="The body as plain text.")
+    search_vector = SearchVectorField(null=True, editable=False)  # kept on PostgreSQL only
     word_count = models.PositiveIntegerField(editable=False, default=0)
     reading_time = models.PositiveSmallIntegerField(
         "reading time (minutes)", editable=False, default=1
@@ -143,13 +180,14 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
-    DERIVED_FIELDS = ("body_html", "word_count", "reading_time", "revision")
+    DERIVED_FIELDS = ("body_html", "body_text", "word_count", "reading_time", "revision")
 
     class Meta:
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["-published_at", "-id"], name="article_published_idx"),
             models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
+            GinIndex(fields=["search_vector"], name="article_search_vector_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -176,6 +214,7 @@ class Article(models.Model):
             kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
         self._stored_body = self.body
+        self.update_search_vector()
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
@@ -227,6 +266,7 @@ class Article(models.Model):
     def render(self, reference_titles):
         rendered = render_body(self.body, reference_titles)
         self.body_html = rendered.html
+        self.body_text = rendered.text
         self.word_count = rendered.word_count
         self.reading_time = rendered.reading_time
 
@@ -236,10 +276,25 @@ class Article(models.Model):
         self.updated_at = timezone.now()
         Article.objects.filter(pk=self.pk).update(
             body_html=self.body_html,
+            body_text=self.body_text,
             word_count=self.word_count,
             reading_time=self.reading_time,
             updated_at=self.updated_at,
         )
+        self.update_search_vector()
+
+    def update_search_vector(self):
+        """Store the full-text vector (title, then dek and tags, then body) on PostgreSQL."""
+        if connection.vendor != "postgresql":
+            return
+        tags = " ".join(self.tags.names())
+        vector = (
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("dek", weight="B", config=SEARCH_CONFIG)
+            + SearchVector(Value(tags), weight="B", config=SEARCH_CONFIG)
+            + SearchVector("body_text", weight="C", config=SEARCH_CONFIG)
+        )
+        Article.objects.filter(pk=self.pk).update(search_vector=vector)
 
 
 def check_citations(body, reference_numbers):

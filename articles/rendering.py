@@ -47,8 +47,12 @@ ALLOWED_ATTRIBUTES = {
 @dataclass
 class RenderedBody:
     html: str
-    word_count: int
+    text: str  # the readable words, one block a line: for search, snippets and counting
     cited_numbers: set[int] = field(default_factory=set)
+
+    @property
+    def word_count(self) -> int:
+        return len(WORD.findall(self.text))
 
     @property
     def reading_time(self) -> int:
@@ -110,18 +114,25 @@ def _text_token(content: str) -> Token:
     return token
 
 
-def _inline_words(children: list[Token]) -> list[str]:
-    return [child.content for child in children if child.type in ("text", "code_inline")]
+def _inline_text(children: list[Token]) -> str:
+    """Return the readable text of an inline run (citation markers and markup left out)."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
 
 
 def _body_rule(state: StateCore) -> None:
-    """Link citations, give headings ids and gather the words to count, in one pass."""
+    """Link citations, give headings ids and gather the plain text, in one pass."""
     env = state.env
     used_ids: set[str] = set(RESERVED_IDS)
     tokens = state.tokens
     for index, token in enumerate(tokens):
         if token.type in ("fence", "code_block"):
-            env["words"].append(token.content)
+            env["text"].append(token.content)
         elif token.type == "heading_open":
             if token.tag == "h1":  # the page's title is the only h1
                 token.tag = "h2"
@@ -129,7 +140,7 @@ def _body_rule(state: StateCore) -> None:
             token.attrSet("id", _heading_id(tokens[index + 1], used_ids))
         elif token.type == "inline" and token.children:
             token.children = _cite(token.children, env["titles"], env["cited"])
-            env["words"].extend(_inline_words(token.children))
+            env["text"].append(_inline_text(token.children))
 
 
 def _cite(children: list[Token], titles: dict[int, str], cited: set[int]) -> list[Token]:
@@ -179,10 +190,10 @@ def sanitize_html(raw_html: str) -> str:
 
 def render_body(source: str, reference_titles: dict[int, str] | None = None) -> RenderedBody:
     """Render Markdown to sanitised HTML, linking citation markers to `#ref-N`."""
-    env = {"titles": reference_titles or {}, "cited": set(), "words": []}
+    env = {"titles": reference_titles or {}, "cited": set(), "text": []}
     raw_html = _markdown.render(source, env)
-    word_count = sum(len(WORD.findall(chunk)) for chunk in env["words"])
-    return RenderedBody(sanitize_html(raw_html), word_count, env["cited"])
+    text = "\n".join(chunk.strip() for chunk in env["text"] if chunk.strip())
+    return RenderedBody(sanitize_html(raw_html), text, env["cited"])
 
 
 def format_numbers(numbers: set[int] | list[int]) -> str:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("tags/<slug:slug>/", views.TagArticleListView.as_view(), name="tag"),
     path("sections/<slug:slug>/", views.SectionArticleListView.as_view(), name="section"),
     path("how-it-works/", views.methodology, name="methodology"),
+    path("pages/<slug:slug>/", views.PageDetailView.as_view(), name="page"),
 ]

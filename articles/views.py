@@ -1,10 +1,9 @@
-from django.contrib.flatpages.views import flatpage
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles.models import Article, Page, Section
 
 
 class PublishedArticleListMixin:
@@ -80,6 +79,11 @@ class ArticleDetailView(DetailView):
         return response
 
 
+class PageDetailView(DetailView):
+    model = Page
+    context_object_name = "page"
+
+
 def methodology(request):
-    """Show the editable "How it works" page (a flat page editors keep in the admin)."""
-    return flatpage(request, "/how-it-works/")
+    """Show the editable "How our articles are made" page that every disclosure links to."""
+    return PageDetailView.as_view()(request, slug=Page.METHODOLOGY_SLUG)

@@ -36,8 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.sites",
-    "django.contrib.flatpages",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
     "articles",
@@ -94,8 +93,6 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
-
-SITE_ID = 1
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

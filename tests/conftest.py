@@ -71,7 +71,6 @@ def editor(db, django_user_model):
                 "articles",
                 "references",
                 "taggit",
-                "flatpages",
                 "feedback",
             ]
         )

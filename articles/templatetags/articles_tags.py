@@ -1,8 +1,6 @@
 from django import template
-from django.utils.safestring import mark_safe
 
 from articles.models import Section
-from articles.rendering import sanitize_html
 
 register = template.Library()
 
@@ -12,12 +10,6 @@ def section_nav(context):
     """Render the header's section links; the current section is marked."""
     current = context.get("section")
     return {"sections": Section.objects.all(), "current": current}
-
-
-@register.filter
-def sanitized(value):
-    """Mark editor-written HTML safe only after the body allow-list has cleaned it."""
-    return mark_safe(sanitize_html(value or ""))  # noqa: S308 - cleaned just above
 
 
 @register.filter

@@ -172,7 +172,7 @@ def test_view_on_site_previews_a_draft(editor_client, make_article):
         "admin:articles_section_add",
         "admin:references_reference_changelist",
         "admin:taggit_tag_changelist",
-        "admin:flatpages_flatpage_changelist",
+        "admin:articles_page_changelist",
         "admin:articles_article_add",
     ],
 )

@@ -2,13 +2,12 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.flatpages.models import FlatPage
 from django.core.management import CommandError, call_command
 from jsonschema import Draft202012Validator
 
 from articles.importing import SCHEMA_PATH
 from articles.management.commands.load_demo import DEMO_DIR
-from articles.models import Article, Section
+from articles.models import Article, Page, Section
 from feedback.models import Vote
 from references.models import Reference
 
@@ -321,7 +320,7 @@ def test_load_demo_builds_the_newsroom_and_is_idempotent(db, settings):
     assert set(articles.values_list("origin", flat=True)) == {"pipeline", "assisted", "human"}
     assert Section.objects.count() >= 3
     assert all(article.references.exists() for article in articles)
-    assert FlatPage.objects.filter(url="/how-it-works/").exists()
+    assert Page.objects.filter(slug="how-it-works").exists()
     assert "Log in at http://127.0.0.1:8000/admin/ as 'editor'" in out.getvalue()
 
     votes = Vote.objects.count()

@@ -1,12 +1,10 @@
 import datetime as dt
 
 import pytest
-from django.contrib.flatpages.models import FlatPage
-from django.contrib.sites.models import Site
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Page
 from tests.conftest import reference
 
 HOUR = dt.timedelta(hours=1)
@@ -375,17 +373,23 @@ def test_tag_and_section_query_count_is_constant(
 # The methodology page
 
 
-def test_methodology_page_shows_the_editable_flat_page(client, db):
-    page = FlatPage.objects.create(
-        url="/how-it-works/",
+def test_methodology_page_shows_the_editable_page(client, db):
+    Page.objects.create(
+        slug="how-it-works",
         title="How it works",
-        content="<p>Our method.</p><script>alert(1)</script><p onclick='x()'>Checks</p>",
+        body="## Our method\n\nWe check.\n\n<script>alert(1)</script><p onclick='x()'>Hi</p>",
     )
-    page.sites.add(Site.objects.get_current())
     html = client.get("/how-it-works/").content.decode()
     assert '<h1 id="page-title">How it works</h1>' in html
-    assert "<p>Our method.</p>" in html
-    assert "alert(1)" not in html and "onclick" not in html
+    assert '<h2 id="our-method">Our method</h2>' in html
+    assert "<script>alert" not in html and "<p onclick" not in html
+
+
+def test_other_pages_live_under_pages(client, db):
+    page = Page.objects.create(slug="corrections", title="Corrections policy", body="We fix.")
+    assert page.get_absolute_url() == "/pages/corrections/"
+    assert "Corrections policy" in client.get("/pages/corrections/").content.decode()
+    assert client.get("/pages/nothing-here/").status_code == 404
 
 
 def test_methodology_page_missing_is_404(client, db):

@@ -5,20 +5,18 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.contrib.flatpages.models import FlatPage
-from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Section
+from articles.models import Article, Page, Section
 from feedback.models import Vote
 from feedback.services import vote_record
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 EDITOR_USERNAME = "editor"
-EDITOR_APPS = ["articles", "references", "taggit", "flatpages", "feedback"]
+EDITOR_APPS = ["articles", "references", "taggit", "feedback"]
 
 SECTIONS = [
     ("news", "News", "What happened, and what it means for readers and publishers.", 0),
@@ -34,24 +32,29 @@ DEMO_COMPLAINTS = [
 ]
 
 METHODOLOGY_TITLE = "How our articles are made"
-METHODOLOGY_HTML = """
-<p>{site} publishes articles written by people and articles produced by an autonomous
-generation pipeline. Every article page says which is which.</p>
-<h2 id="pipeline">The pipeline</h2>
-<p>The pipeline gathers reporting and primary sources on a topic, drafts an article in Markdown,
-and cites every factual claim inline with numbered references that readers can follow.</p>
-<h2 id="checks">The checks</h2>
-<ul>
-<li><strong>Multi-source verification:</strong> key claims are compared across independent
-sources before they are used.</li>
-<li><strong>Fact-checking:</strong> a separate pass checks each cited claim against its source.</li>
-<li><strong>Quality scoring:</strong> each draft gets a quality score from 0 to 1; low scores go
-to an editor instead of being published.</li>
-</ul>
-<p>An article's disclosure box names only the checks that article actually passed.</p>
-<h2 id="editors">Editors and corrections</h2>
-<p>Editors review the pipeline's output, correct articles, and decide on corrections. Readers'
-answers to "Was this article helpful?" go straight to them.</p>
+METHODOLOGY_MARKDOWN = """
+{site} publishes articles written by people and articles produced by an autonomous generation
+pipeline. Every article page says which is which.
+
+## The pipeline
+
+The pipeline gathers reporting and primary sources on a topic, drafts an article in Markdown, and
+cites every factual claim inline with numbered references that readers can follow.
+
+## The checks
+
+- **Multi-source verification:** key claims are compared across independent sources before they
+  are used.
+- **Fact-checking:** a separate pass checks each cited claim against its source.
+- **Quality scoring:** each draft gets a quality score from 0 to 1; low scores go to an editor
+  instead of being published.
+
+An article's disclosure box names only the checks that article actually passed.
+
+## Editors and corrections
+
+Editors review the pipeline's output, correct articles, and decide on corrections. Readers'
+answers to "Was this article helpful?" go straight to them.
 """
 
 
@@ -74,18 +77,13 @@ class Command(BaseCommand):
         self.create_editor()
 
     def create_methodology_page(self):
-        site = Site.objects.get_current()
-        if site.name == "example.com":
-            site.name = settings.NEWSROOM_SITE_NAME
-            site.save(update_fields=["name"])
-        page, created = FlatPage.objects.get_or_create(
-            url="/how-it-works/",
+        _, created = Page.objects.get_or_create(
+            slug=Page.METHODOLOGY_SLUG,
             defaults={
                 "title": METHODOLOGY_TITLE,
-                "content": METHODOLOGY_HTML.format(site=settings.NEWSROOM_SITE_NAME).strip(),
+                "body": METHODOLOGY_MARKDOWN.format(site=settings.NEWSROOM_SITE_NAME).strip(),
             },
         )
-        page.sites.add(site)
         if created:
             self.stdout.write("Created the methodology page at /how-it-works/.")
 
