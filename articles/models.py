@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from articles.rendering import format_numbers, render_body
 
@@ -101,6 +101,21 @@ class ArticleQuerySet(models.QuerySet):
             .filter(Q(shared_tags__gt=0) | Q(section_id=article.section_id))
             .order_by("-shared_tags", "-same_section", "-published_at", "-pk")[:limit]
         )
+
+
+def tags_in_use():
+    """Return the tags of published articles, each with its `article_count`, by name."""
+    published = Article.objects.published()
+    return (
+        Tag.objects.annotate(
+            article_count=Count(
+                "articles_taggedarticle_items",
+                filter=Q(articles_taggedarticle_items__content_object__in=published),
+            )
+        )
+        .filter(article_count__gt=0)
+        .order_by("name")
+    )
 
 
 class Article(models.Model):

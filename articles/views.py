@@ -1,9 +1,19 @@
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
-from django.views.generic import DetailView, ListView
+from django.views.generic import (
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
 from taggit.models import Tag
 
-from articles.models import Article, Page, Section
+from articles import structured_data
+from articles.models import Article, Page, Section, tags_in_use
+from articles.search import MAX_QUERY_LENGTH, clean_query, search, snippet
 
 
 class PublishedArticleListMixin:
@@ -52,6 +62,78 @@ class SectionArticleListView(PublishedArticleListMixin, ListView):
         return super().get_context_data(section=self.section, **kwargs)
 
 
+class SearchView(PublishedArticleListMixin, ListView):
+    """Full-text search; the section and tag filters narrow it down."""
+
+    template_name = "articles/search.html"
+
+    def get_queryset(self):
+        self.query, self.query_shortened = clean_query(self.request.GET.get("q", ""))
+        self.section_filter = self.request.GET.get("section", "")
+        self.tag_filter = self.request.GET.get("tag", "")
+        if not self.query:
+            return Article.objects.none()
+        articles = super().get_queryset()
+        if self.section_filter:
+            articles = articles.filter(section__slug=self.section_filter)
+        if self.tag_filter:
+            articles = articles.filter(tags__slug=self.tag_filter)
+        return search(articles, self.query)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for article in context["articles"]:
+            article.snippet = snippet(article, self.query)
+        context.update(
+            query=self.query,
+            query_shortened=self.query_shortened,
+            max_query_length=MAX_QUERY_LENGTH,
+            section_filter=self.section_filter,
+            tag_filter=self.tag_filter,
+            sections=Section.objects.all(),
+            tags=tags_in_use(),
+        )
+        return context
+
+
+class PublishedDateArchiveMixin(PublishedArticleListMixin):
+    date_field = "published_at"
+    make_object_list = True
+    month_format = "%m"
+    template_name = "articles/article_archive.html"
+
+
+class ArticleYearArchiveView(PublishedDateArchiveMixin, YearArchiveView):
+    pass
+
+
+class ArticleMonthArchiveView(PublishedDateArchiveMixin, MonthArchiveView):
+    pass
+
+
+class ArchiveIndexView(TemplateView):
+    """Every month with published articles, newest first, with how many."""
+
+    template_name = "articles/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        months = (
+            Article.objects.published()
+            .annotate(month=TruncMonth("published_at"))
+            .values("month")
+            .annotate(article_count=Count("pk"))
+            .order_by("-month")
+        )
+        return super().get_context_data(months=months, **kwargs)
+
+
+class TagIndexView(TemplateView):
+    template_name = "articles/tag_index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tags=tags_in_use(), **kwargs)
+
+
 class ArticleDetailView(DetailView):
     context_object_name = "article"
 
@@ -69,6 +151,10 @@ class ArticleDetailView(DetailView):
             related_articles=related,
             is_preview=not article.is_published(),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
+            structured_data=[
+                structured_data.news_article(article, self.request),
+                structured_data.breadcrumbs(article, self.request),
+            ],
             **kwargs,
         )
 

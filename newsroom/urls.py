@@ -1,11 +1,17 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
 
 admin.site.site_header = "Newsroom administration"
 admin.site.site_title = "Newsroom admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]

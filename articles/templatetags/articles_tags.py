@@ -1,4 +1,9 @@
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from articles.models import Section
 
@@ -19,3 +24,19 @@ def join_claims(claims):
     if len(claims) <= 2:
         return " and ".join(claims)
     return f"{', '.join(claims[:-1])}, and {claims[-1]}"
+
+
+@register.filter
+def absolute_fragments(html, url):
+    """Point the body's in-page links (`#ref-2`) at the article's own address (for feeds)."""
+    return mark_safe(html.replace('href="#', f'href="{escape(url)}#'))  # noqa: S308 - stored HTML
+
+
+JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data):
+    """Write data as a JSON-LD block; <, > and & are escaped so no text can close the script."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_LD_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
