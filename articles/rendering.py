@@ -122,7 +122,8 @@ def _inline_text(children: list[Token]) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-    return "".join(parts)
+    # "a claim [1]." loses its marker: close the gap it leaves before punctuation
+    return re.sub(r"\s+([.,;:!?)])", r"\1", "".join(parts))
 
 
 def _body_rule(state: StateCore) -> None:

@@ -27,7 +27,10 @@ def clean_query(raw: str) -> tuple[str, bool]:
     it had to be shortened to MAX_QUERY_LENGTH characters."""
     printable = "".join(ch if ch.isprintable() else " " for ch in raw)
     text = " ".join(printable.split()).replace(MARK_START, "").replace(MARK_STOP, "")
-    return text[:MAX_QUERY_LENGTH], len(text) > MAX_QUERY_LENGTH
+    if len(text) <= MAX_QUERY_LENGTH:
+        return text, False
+    shortened = text[: MAX_QUERY_LENGTH + 1].rsplit(" ", 1)[0]  # never cut a word in two
+    return shortened[:MAX_QUERY_LENGTH], True
 
 
 def search(articles: QuerySet, text: str) -> QuerySet:

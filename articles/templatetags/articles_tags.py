@@ -2,6 +2,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -40,3 +41,9 @@ def json_ld(data):
     """Write data as a JSON-LD block; <, > and & are escaped so no text can close the script."""
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_LD_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+
+
+@register.filter
+def iso_seconds(value):
+    """Format a datetime as ISO 8601 to the second, with its UTC offset (W3C datetime)."""
+    return timezone.localtime(value).replace(microsecond=0).isoformat() if value else ""

@@ -145,3 +145,8 @@ def test_sanitiser_keeps_ordinary_formatting():
     assert "<strong>bold</strong>" in html and "<em>em</em>" in html
     assert '<a href="https://example.org"' in html
     assert "<li>item</li>" in html
+
+
+def test_plain_text_drops_markup_and_markers_and_keeps_line_breaks_as_spaces():
+    text = render_body("## Title\n\nA *claim* [1].\nNext line [2, 3], then `code`.").text
+    assert text == "Title\nA claim. Next line, then code."

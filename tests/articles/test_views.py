@@ -225,9 +225,7 @@ def test_share_links_carry_the_article_url_and_use_no_third_party_script(client,
     assert 'data-copy-url="http://testserver/articles/' in html
     scripts = re.findall(r"<script[^>]*>", html)
     assert scripts.count('<script type="application/ld+json">') == 2  # data, never run
-    assert [s for s in scripts if "ld+json" not in s] == [
-        '<script src="/static/js/site.js" defer>'
-    ]
+    assert [s for s in scripts if "ld+json" not in s] == ['<script src="/static/js/site.js" defer>']
 
 
 def test_disclosure_names_only_the_checks_the_article_passed(client, make_article):

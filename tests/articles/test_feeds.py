@@ -1,0 +1,121 @@
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.conftest import reference
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+
+
+def parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return ET.fromstring(response.content)
+
+
+@pytest.fixture
+def cited_article(make_article, make_section):
+    return make_article(
+        title="Feeds & you",
+        slug="feeds-and-you",
+        dek="Why RSS still matters.",
+        byline="Desk",
+        body="## Why\n\nA claim [1].",
+        section=make_section(name="Tools", slug="tools"),
+        tags=["RSS", "Standards"],
+        origin=Article.Origin.PIPELINE,
+        fact_checked=True,
+        references=[reference(1, title="The RSS spec")],
+        published_at=timezone.now() - dt.timedelta(hours=2),
+    )
+
+
+def test_rss_feed_carries_every_field(client, cited_article):
+    channel = parse(client, "/feeds/rss/").find("channel")
+    assert channel.findtext("title") == "Newsroom"
+    assert channel.findtext("link") == "http://testserver/"
+    (item,) = channel.findall("item")
+    assert item.findtext("title") == "Feeds & you"
+    assert item.findtext("link") == "http://testserver/articles/feeds-and-you/"
+    assert item.findtext("description") == "Why RSS still matters."
+    assert item.findtext(DC_CREATOR) == "Desk"
+    assert item.findtext("pubDate")
+    assert sorted(c.text for c in item.findall("category")) == ["RSS", "Standards"]
+    content = item.findtext(CONTENT)
+    assert '<h2 id="why">Why</h2>' in content
+    assert 'href="http://testserver/articles/feeds-and-you/#ref-1"' in content
+    assert "The RSS spec" in content  # the references travel with the article
+    assert "autonomous pipeline — fact-checked." in content
+
+
+def test_atom_feed_carries_every_field(client, cited_article):
+    feed = parse(client, "/feeds/atom/")
+    assert feed.findtext(f"{ATOM}title") == "Newsroom"
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Feeds & you"
+    assert entry.find(f"{ATOM}link").get("href") == "http://testserver/articles/feeds-and-you/"
+    assert entry.findtext(f"{ATOM}summary") == "Why RSS still matters."
+    assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name") == "Desk"
+    assert entry.findtext(f"{ATOM}published") and entry.findtext(f"{ATOM}updated")
+    assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {"RSS", "Standards"}
+    content = entry.find(f"{ATOM}content")
+    assert content.get("type") == "html" and "A claim" in content.text
+
+
+def test_feeds_list_only_published_articles_newest_first(client, make_article):
+    make_article(title="Old", published_at=timezone.now() - dt.timedelta(days=3))
+    make_article(title="New", published_at=timezone.now() - dt.timedelta(hours=1))
+    make_article(title="Draft", status=Article.Status.DRAFT)
+    make_article(title="Scheduled", published_at=timezone.now() + dt.timedelta(days=1))
+    items = parse(client, "/feeds/rss/").find("channel").findall("item")
+    assert [item.findtext("title") for item in items] == ["New", "Old"]
+
+
+def test_section_and_tag_feeds_narrow_the_articles(client, make_article, make_section):
+    tools = make_section(name="Tools", slug="tools")
+    make_article(title="In tools", section=tools, tags=["Go"])
+    make_article(title="Elsewhere", tags=["Go", "Rust"])
+    section_items = parse(client, "/sections/tools/rss/").find("channel").findall("item")
+    assert [i.findtext("title") for i in section_items] == ["In tools"]
+    tag_entries = parse(client, "/tags/rust/atom/").findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in tag_entries] == ["Elsewhere"]
+    assert parse(client, "/tags/go/rss/").find("channel").findtext("title") == "Go — Newsroom"
+
+
+@pytest.mark.parametrize("url", ["/sections/nope/rss/", "/tags/nope/atom/"])
+def test_feed_of_unknown_section_or_tag_is_404(client, db, url):
+    assert client.get(url).status_code == 404
+
+
+def test_feeds_are_limited_to_twenty_items(client, make_article):
+    for index in range(25):
+        make_article(title=f"Item {index}")
+    assert len(parse(client, "/feeds/rss/").find("channel").findall("item")) == 20
+
+
+@pytest.mark.parametrize("articles", [2, 20])
+def test_feed_query_count_is_constant(client, make_article, django_assert_num_queries, articles):
+    for index in range(articles):
+        make_article(tags=["a", "b"], body="[1]", references=[reference(1)])
+    # articles + sections, their tags, their references
+    with django_assert_num_queries(3):
+        client.get("/feeds/atom/")
+
+
+def test_pages_advertise_their_feeds(client, make_article, make_section):
+    section = make_section(name="Tools", slug="tools")
+    article = make_article(section=section, tags=["Go"])
+    home = client.get("/").content.decode()
+    assert (
+        '<link rel="alternate" type="application/rss+xml" title="Newsroom (RSS)" href="/feeds/rss/">'
+        in home
+    )
+    assert 'type="application/atom+xml" title="Newsroom (Atom)" href="/feeds/atom/"' in home
+    assert 'href="/sections/tools/rss/"' in client.get("/sections/tools/").content.decode()
+    assert 'href="/tags/go/atom/"' in client.get("/tags/go/").content.decode()
+    assert 'href="/feeds/rss/"' in client.get(article.get_absolute_url()).content.decode()
