@@ -100,7 +100,7 @@ def test_feeds_are_limited_to_twenty_items(client, make_article):
 
 @pytest.mark.parametrize("articles", [2, 20])
 def test_feed_query_count_is_constant(client, make_article, django_assert_num_queries, articles):
-    for index in range(articles):
+    for _ in range(articles):
         make_article(tags=["a", "b"], body="[1]", references=[reference(1)])
     # articles + sections, their tags, their references
     with django_assert_num_queries(3):
@@ -111,10 +111,8 @@ def test_pages_advertise_their_feeds(client, make_article, make_section):
     section = make_section(name="Tools", slug="tools")
     article = make_article(section=section, tags=["Go"])
     home = client.get("/").content.decode()
-    assert (
-        '<link rel="alternate" type="application/rss+xml" title="Newsroom (RSS)" href="/feeds/rss/">'
-        in home
-    )
+    rss_link = '<link rel="alternate" type="application/rss+xml" title="Newsroom (RSS)"'
+    assert f'{rss_link} href="/feeds/rss/">' in home
     assert 'type="application/atom+xml" title="Newsroom (Atom)" href="/feeds/atom/"' in home
     assert 'href="/sections/tools/rss/"' in client.get("/sections/tools/").content.decode()
     assert 'href="/tags/go/atom/"' in client.get("/tags/go/").content.decode()

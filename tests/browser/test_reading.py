@@ -12,6 +12,11 @@ PAGES = [
     "/sections/research/",
     "/how-it-works/",
     "/articles/no-such-article/",
+    "/search/?q=models",
+    "/search/?q=nothing-matches-this",
+    "/tags/",
+    "/archive/",
+    "/archive/2026/",
 ]
 
 
