@@ -5,6 +5,8 @@ from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.html import format_html
+from taggit.admin import TagAdmin
+from taggit.models import Tag
 
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
@@ -37,6 +39,21 @@ class ReferenceInline(admin.TabularInline):
     fields = ["number", "publisher", "title", "url", "accessed_at"]
     ordering = ["number"]
     extra = 1
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class ArticleTagAdmin(TagAdmin):
+    """Taggit's tag admin; renaming a tag also refreshes its articles' search text."""
+
+    inlines = []  # taggit's inline lists its generic tagged items; articles use their own table
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for article in Article.objects.filter(tags=obj):
+            article.update_search_vector()
 
 
 @admin.register(Page)

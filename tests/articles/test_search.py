@@ -201,3 +201,16 @@ def test_search_vector_follows_edits_and_tag_changes(client, make_article):
     article.tags.set(["Wombat"])
     article.rerender()
     assert results(client, q="wombat")[0] == ["Before"]
+
+
+def test_renaming_a_tag_in_the_admin_updates_search(client, editor_client, make_article):
+    from taggit.models import Tag
+
+    make_article(title="Tagged", tags=["Old name"])
+    tag = Tag.objects.get(name="Old name")
+    response = editor_client.post(
+        f"/admin/taggit/tag/{tag.pk}/change/",
+        {"name": "Aardvark", "slug": "aardvark"},
+    )
+    assert response.status_code == 302
+    assert results(client, q="aardvark")[0] == ["Tagged"]
