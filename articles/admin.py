@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
+from articles import page_cache
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
 from feedback.stats import wilson_lower_bound_expression
@@ -202,14 +203,17 @@ class ArticleAdmin(admin.ModelAdmin):
         message = f"Published {count} article(s)."
         if scheduled:
             message += f" {scheduled} of them are scheduled and appear at their publication time."
+        page_cache.invalidate()  # update() sends no signals
         self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(description="Unpublish selected articles (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
         count = queryset.filter(~Q(status=Article.Status.DRAFT)).update(status=Article.Status.DRAFT)
+        page_cache.invalidate()
         self.message_user(request, f"Moved {count} article(s) back to draft.", messages.SUCCESS)
 
     @admin.action(description="Send selected articles to review", permissions=["change"])
     def send_to_review(self, request, queryset):
         count = queryset.update(status=Article.Status.IN_REVIEW)
+        page_cache.invalidate()
         self.message_user(request, f"Sent {count} article(s) to review.", messages.SUCCESS)

@@ -82,6 +82,10 @@ class ArticleQuerySet(models.QuerySet):
         """Return the articles a reader may see: published, with a publication time now or past."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Return the published articles whose publication time is still to come."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def for_cards(self):
         """Fetch what an article card shows, in a constant number of queries."""
         return self.select_related("section").prefetch_related("tags").defer("body", "body_html")

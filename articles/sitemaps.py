@@ -90,6 +90,7 @@ def news_sitemap(request):
 @require_GET
 def robots_txt(request):
     context = {
+        "admin_url": reverse("admin:index"),
         "sitemap_url": request.build_absolute_uri(reverse("sitemap")),
         "news_sitemap_url": request.build_absolute_uri(reverse("news_sitemap")),
     }

@@ -2,6 +2,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
 from django.views.generic import (
     DetailView,
     ListView,
@@ -162,6 +163,8 @@ class ArticleDetailView(DetailView):
         response = super().render_to_response(context, **response_kwargs)
         if context["is_preview"]:
             patch_cache_control(response, private=True, no_cache=True, no_store=True)
+        else:
+            response["Last-Modified"] = http_date(self.object.updated_at.timestamp())
         return response
 
 

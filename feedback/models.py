@@ -11,6 +11,14 @@ class Reason(models.TextChoices):
 
 
 class VoteQuerySet(models.QuerySet):
+    def of_reader(self, article, voter_id):
+        """Return the vote the reader with this cookie id gave the article, or None."""
+        from feedback.voters import voter_hash
+
+        if not voter_id:
+            return None
+        return self.filter(article=article, voter=voter_hash(voter_id)).first()
+
     def tallies(self):
         """Return yes, no and total counts of the votes, for `aggregate` or `annotate`."""
         return {

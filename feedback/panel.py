@@ -14,6 +14,8 @@ class FeedbackPanel:
     reason: str = ""
     comment: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
+    saved: bool = True  # False while the reader is still choosing (the no-JavaScript form)
+    public: bool = False  # the shared, cacheable form: no vote and no CSRF token in it
 
     reasons = Reason.choices
     comment_max_length = Vote.COMMENT_MAX_LENGTH
@@ -23,6 +25,14 @@ class FeedbackPanel:
         if vote is None:
             return cls(article)
         return cls(article, "yes" if vote.helpful else "no", vote.reason, vote.comment)
+
+    @classmethod
+    def for_choice(cls, article: Article, vote: Vote | None, helpful: str) -> "FeedbackPanel":
+        """Show the follow-up for an answer the reader picked but has not sent yet."""
+        panel = cls.for_vote(article, vote)
+        if helpful in ("yes", "no") and helpful != panel.helpful:
+            return cls(article, helpful, saved=False)
+        return panel
 
     @classmethod
     def for_form(cls, article: Article, form: VoteForm) -> "FeedbackPanel":

@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
 from feedback.forms import VoteForm
@@ -17,10 +18,16 @@ THANKS_FOR_DETAILS = "Thanks — your answer and comments go straight to our edi
 TOO_MANY = "You have sent many votes in a short time. Please wait a few minutes and try again."
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def vote(request, slug):
-    """Record a reader's vote (and follow-up) on a published article; JSON or a redirect back."""
+    """GET: the reader's own feedback form. POST: record their vote and follow-up.
+
+    Both answer JSON to the page's script, or HTML (a page, or a redirect back) without it.
+    """
     article = get_object_or_404(Article.objects.published(), slug=slug)
+    if request.method == "GET":
+        return own_form(request, article)
     if not vote_allowed(request):
         return problem(request, article, TOO_MANY, status=429)
     form = VoteForm(request.POST)
@@ -40,6 +47,17 @@ def vote(request, slug):
     response = answer(request, article, recorded, THANKS_FOR_DETAILS if follow_up else THANKS)
     remember_voter(response, voter_id)
     return response
+
+
+def own_form(request, article):
+    """The reader's panel with their vote and a CSRF token: never cached, never shared."""
+    vote = Vote.objects.of_reader(article, voter_id_from(request))
+    panel = FeedbackPanel.for_choice(article, vote, request.GET.get("helpful", ""))
+    if wants_json(request):
+        html = render_to_string("feedback/_panel_body.html", {"panel": panel}, request=request)
+        return JsonResponse({"helpful": panel.helpful, "html": html})
+    context = {"article": article, "panel": panel}
+    return render(request, "feedback/feedback_page.html", context)
 
 
 def wants_json(request):
@@ -71,4 +89,4 @@ def problem(request, article, message, *, status, form=None):
         return JsonResponse({"error": message, "errors": errors}, status=status)
     panel = FeedbackPanel.for_form(article, form) if form else FeedbackPanel(article)
     context = {"article": article, "message": message, "panel": panel}
-    return render(request, "feedback/vote_problem.html", context, status=status)
+    return render(request, "feedback/feedback_page.html", context, status=status)

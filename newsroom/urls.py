@@ -1,17 +1,26 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from articles.page_cache import public_page
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
+from newsroom.health import healthz
 
 admin.site.site_header = "Newsroom administration"
 admin.site.site_title = "Newsroom admin"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
-    path("robots.txt", robots_txt, name="robots"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
+    path("sitemap-news.xml", public_page(news_sitemap), name="news_sitemap"),
+    path("robots.txt", public_page(robots_txt), name="robots"),
+    path("healthz", healthz, name="healthz"),
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]

@@ -3,12 +3,27 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.utils import timezone
 
+from articles import page_cache
 from articles.models import Article, Section
 from references.models import Reference
 
 _sequence = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache(request):
+    """Start every test with an empty cache, as the page cache keeps pages between requests."""
+    cache.clear()
+    for database in ("transactional_db", "db"):
+        if database in request.fixturenames:
+            request.getfixturevalue(database)
+            page_cache.invalidate()  # as after any change; keeps query counts steady
+            break
+    yield
+    cache.clear()
 
 
 @pytest.fixture

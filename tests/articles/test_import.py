@@ -336,5 +336,10 @@ def test_load_demo_builds_the_newsroom_and_is_idempotent(db, settings):
 def test_demo_editor_can_log_in_and_reach_the_articles(client, db, settings):
     settings.DEMO_EDITOR_PASSWORD = "a-demo-password-1"
     call_command("load_demo", stdout=StringIO())
-    assert client.login(username="editor", password="a-demo-password-1")
-    assert client.get("/admin/articles/article/").status_code == 200
+    response = client.post(
+        "/admin/login/?next=/admin/articles/article/",
+        {"username": "editor", "password": "a-demo-password-1"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/admin/articles/article/"
+    assert response.status_code == 200

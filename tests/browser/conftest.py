@@ -48,6 +48,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as an inline script, which the site's CSP rightly refuses;
+    # test_no_page_breaks_its_content_security_policy checks the policy with it on.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture(scope="session")
 def close_db_connections(django_db_setup, playwright):
     """Close the browser tests' database connections before the test database is dropped.
 

@@ -51,10 +51,19 @@ def test_the_same_flow_works_without_javascript(browser, article_url):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(article_url)
-    vote_no_with_a_reason(page)
-    assert page.url.endswith("#feedback")
-    expect(page.locator("#feedback").get_by_label("Missing or weak sources")).to_be_checked()
-    assert Vote.objects.get().reason == "sources"
+    page.locator("#feedback").get_by_role("button", name="No").click()
+    # the shared page sends the reader to their own form, which records the answer
+    expect(page.get_by_text("Your answer: No.")).to_be_visible()
+    page.get_by_label("Missing or weak sources").check()
+    page.get_by_label("Tell us more").fill("Reference 2 does not say this.")
+    page.get_by_role("button", name="Send my answer").click()
+    assert page.url == article_url + "#feedback"
+    panel = page.locator("#feedback")
+    expect(panel.get_by_role("status")).to_contain_text("Thanks")
+    expect(panel.get_by_role("button", name="No")).to_have_attribute("aria-pressed", "true")
+    expect(panel.get_by_label("Missing or weak sources")).to_be_checked()
+    vote = Vote.objects.get()
+    assert (vote.helpful, vote.reason) == (False, "sources")
     context.close()
 
 

@@ -57,3 +57,24 @@ def test_keyboard_user_can_skip_to_content(page, live_server, demo_newsroom):
     skip = page.get_by_role("link", name="Skip to content")
     assert skip.evaluate("element => element === document.activeElement")
     expect(skip).to_be_visible()
+
+
+def test_no_page_breaks_its_content_security_policy(browser, live_server, demo_newsroom):
+    context = browser.new_context()  # the policy enforced, as readers get it
+    page = context.new_page()
+    violations = []
+
+    def note_violation(message):
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", note_violation)
+    for path in PAGES:
+        page.goto(live_server.url + path)
+    article = Article.objects.get(external_id="demo-rag-limits")
+    page.goto(live_server.url + article.get_absolute_url())
+    page.locator("#feedback").get_by_role("button", name="Yes").click()
+    status = page.locator("#feedback").get_by_role("status")
+    expect(status).to_have_text("Thanks for your feedback.")
+    assert violations == []
+    context.close()

@@ -179,8 +179,9 @@ def test_vote_on_a_missing_article_is_404(client, db):
     assert client.post("/articles/no-such-article/feedback/", {"helpful": "yes"}).status_code == 404
 
 
-def test_vote_needs_post(client, make_article, vote_url):
-    assert client.get(vote_url(make_article())).status_code == 405
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_votes_are_only_read_and_posted(client, make_article, vote_url, method):
+    assert getattr(client, method)(vote_url(make_article())).status_code == 405
 
 
 def test_vote_without_csrf_token_is_refused(make_article, vote_url):
@@ -191,11 +192,12 @@ def test_vote_without_csrf_token_is_refused(make_article, vote_url):
     assert not Vote.objects.exists()
 
 
-def test_vote_with_csrf_token_from_the_page_is_accepted(make_article, vote_url):
+def test_vote_with_the_readers_own_csrf_token_is_accepted(make_article, vote_url):
     article = make_article()
     reader = Client(enforce_csrf_checks=True)
-    page = reader.get(article.get_absolute_url())
-    token = page.context["csrf_token"]
+    own_form = reader.get(vote_url(article), {"helpful": "yes"})
+    assert own_form["Cache-Control"].startswith("max-age=0, no-cache, no-store")
+    token = own_form.context["csrf_token"]
     response = reader.post(vote_url(article), {"helpful": "yes", "csrfmiddlewaretoken": str(token)})
     assert response.status_code == 303
     assert Vote.objects.count() == 1

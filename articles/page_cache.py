@@ -1,0 +1,123 @@
+"""A whole-page cache for public pages that is never stale and never personal.
+
+Which pages: views marked with `public_page` (listing, article, tag, section, search, archives,
+feeds, sitemaps). Which requests: GET and HEAD without a session, vote or messages cookie, so
+the HTML is the same for every reader who gets it; anyone with such a cookie (a reader who
+voted, staff) gets a freshly rendered page. A hit is answered here, before sessions, CSRF and
+authentication run, and without a database query.
+
+Never stale: every key carries a content version. Any change readers could see (an article,
+its references or tags, a section, a page) sets a new version, at once and again after the
+transaction commits, so the old pages are never read again. The version also records when the
+next scheduled article goes live; the first request after that moment sets a new version.
+"""
+
+import hashlib
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+STATE_KEY = "page-cache:state"
+PERSONAL_COOKIES = ("newsroom_voter", "messages")
+STORED_HEADERS = ("Content-Type", "Last-Modified", "Content-Language", "Content-Disposition")
+
+
+def public_page(view):
+    """Mark a view whose anonymous responses may be cached and shared."""
+    view.public_page = True
+    return view
+
+
+def is_public_request(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    personal = (settings.SESSION_COOKIE_NAME, *PERSONAL_COOKIES)
+    return not any(name in request.COOKIES for name in personal)
+
+
+def invalidate() -> None:
+    """Make every cached page stale: now, and again once the current transaction commits."""
+    _new_state()
+    transaction.on_commit(_new_state)
+
+
+def _new_state() -> dict:
+    from articles.models import Article  # the cache sits below the models it watches
+
+    next_at = Article.objects.scheduled().aggregate(first=Min("published_at"))["first"]
+    state = {"version": uuid.uuid4().hex, "next_at": next_at.timestamp() if next_at else None}
+    cache.set(STATE_KEY, state, timeout=None)
+    return state
+
+
+def current_version() -> str:
+    state = cache.get(STATE_KEY)
+    if state is None or (state["next_at"] is not None and time.time() >= state["next_at"]):
+        state = _new_state()  # cold cache, or a scheduled article has just gone live
+    return state["version"]
+
+
+def page_key(request, version: str) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page-cache:{version}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.is_public = is_public_request(request)
+        if not self.is_public_page(request):
+            return self.get_response(request)
+        if not request.is_public:
+            response = self.get_response(request)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        if not settings.PAGE_CACHE_SECONDS:
+            return self.shareable(self.get_response(request), "off")
+
+        key = page_key(request, current_version())
+        stored = cache.get(key)
+        if stored is not None:
+            return self.shareable(self.rebuild(stored), "hit")
+        response = self.get_response(request)
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            cache.set(key, self.store(response), timeout=settings.PAGE_CACHE_SECONDS)
+        return self.shareable(response, "miss")
+
+    @staticmethod
+    def is_public_page(request) -> bool:
+        try:
+            return getattr(resolve(request.path_info).func, "public_page", False)
+        except Resolver404:
+            return False
+
+    @staticmethod
+    def store(response) -> dict:
+        headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
+        return {"status": response.status_code, "content": response.content, "headers": headers}
+
+    @staticmethod
+    def rebuild(stored) -> HttpResponse:
+        response = HttpResponse(stored["content"], status=stored["status"])
+        for name, value in stored["headers"].items():
+            response[name] = value
+        return response
+
+    @staticmethod
+    def shareable(response, cache_state: str):
+        if response.status_code == 200:
+            patch_cache_control(
+                response, public=True, max_age=0, s_maxage=settings.CDN_CACHE_SECONDS
+            )
+        patch_vary_headers(response, ["Cookie"])
+        response["X-Cache"] = cache_state
+        return response

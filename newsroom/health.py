@@ -1,0 +1,36 @@
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+HEALTH_KEY = "healthz"
+
+
+@never_cache
+def healthz(request):
+    """Answer 200 when the database and the cache both work, 503 naming the one that does not."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable"}
+    body.update({name: "ok" if ok else "failing" for name, ok in checks.items()})
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # any failure means unhealthy; the reason is in the database's own logs
+        return False
+
+
+def _cache_ok() -> bool:
+    token = uuid.uuid4().hex
+    try:
+        cache.set(HEALTH_KEY, token, timeout=10)
+        return cache.get(HEALTH_KEY) == token
+    except Exception:
+        return False
