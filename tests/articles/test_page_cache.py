@@ -1,0 +1,268 @@
+import datetime as dt
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Page
+from feedback.voters import COOKIE_NAME
+from tests.conftest import reference
+
+PUBLIC_PAGES = [
+    "/",
+    "/articles/cached/",
+    "/tags/",
+    "/tags/go/",
+    "/sections/tools/",
+    "/search/?q=cached",
+    "/archive/",
+    "/feeds/rss/",
+    "/feeds/atom/",
+    "/tags/go/atom/",
+    "/sitemap.xml",
+    "/sitemap-news.xml",
+    "/robots.txt",
+    "/how-it-works/",
+]
+
+
+@pytest.fixture
+def cached_article(make_article, make_section):
+    Page.objects.create(slug="how-it-works", title="How it works", body="We check.")
+    return make_article(
+        title="Cached",
+        slug="cached",
+        section=make_section(name="Tools", slug="tools"),
+        tags=["Go"],
+        body="A claim [1].",
+        references=[reference(1, title="Original source")],
+    )
+
+
+@pytest.fixture
+def reader():
+    """A reader without cookies, who gets the shared, cached pages (never the editor's client)."""
+    return Client()
+
+
+def html(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_a_cached_page_is_served_without_touching_the_database(
+    client, cached_article, django_assert_num_queries, url
+):
+    first = client.get(url)
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_public_pages_may_be_kept_briefly_by_a_cdn(client, cached_article):
+    response = client.get("/articles/cached/")
+    assert response["Cache-Control"] == "public, max-age=0, s-maxage=60"
+    assert "Cookie" in response["Vary"]
+
+
+def test_conditional_get_answers_304_on_articles_and_feeds(client, cached_article):
+    for url in ["/articles/cached/", "/feeds/atom/"]:
+        response = client.get(url)
+        assert response["ETag"] and response["Last-Modified"]
+        assert client.get(url, headers={"if-none-match": response["ETag"]}).status_code == 304
+        since = {"if-modified-since": response["Last-Modified"]}
+        assert client.get(url, headers=since).status_code == 304
+
+
+def test_last_modified_follows_the_article(client, cached_article):
+    response = client.get("/articles/cached/")
+    assert response["Last-Modified"] == timezone.localtime(
+        cached_article.updated_at, dt.UTC
+    ).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+# Every change readers could see makes the affected pages fresh at once
+
+
+def test_editing_an_article_in_the_admin_refreshes_its_pages(reader, editor_client, cached_article):
+    for url in ["/", "/articles/cached/", "/feeds/rss/", "/search/?q=cached"]:
+        html(reader, url)
+    data = {
+        "title": "Cached, corrected",
+        "slug": "cached",
+        "dek": "New dek.",
+        "body": "A corrected claim [1].",
+        "byline": "Desk",
+        "section": cached_article.section_id,
+        "tags": "Go",
+        "origin": "human",
+        "status": "published",
+        "published_at_0": cached_article.published_at.date().isoformat(),
+        "published_at_1": "08:00:00",
+        "references-TOTAL_FORMS": "1",
+        "references-INITIAL_FORMS": "1",
+        "references-MIN_NUM_FORMS": "0",
+        "references-MAX_NUM_FORMS": "1000",
+        "references-0-id": cached_article.references.get().pk,
+        "references-0-article": cached_article.pk,
+        "references-0-number": "1",
+        "references-0-publisher": "Publisher",
+        "references-0-title": "Replacement source",
+        "references-0-url": "https://example.org/new",
+    }
+    response = editor_client.post(
+        reverse("admin:articles_article_change", args=[cached_article.pk]), data
+    )
+    assert response.status_code == 302
+    for url in ["/", "/articles/cached/", "/feeds/rss/"]:
+        assert "Cached, corrected" in html(reader, url), url
+    article_html = html(reader, "/articles/cached/")
+    assert "A corrected claim" in article_html and "Replacement source" in article_html
+
+
+@pytest.mark.parametrize(
+    ("action", "visible"), [("unpublish", False), ("send_to_review", False), ("publish", True)]
+)
+def test_bulk_status_actions_refresh_the_listing(
+    reader, editor_client, make_article, action, visible
+):
+    status = "draft" if action == "publish" else "published"
+    article = make_article(title="Toggled", status=status, published_at=timezone.now())
+    assert ("Toggled" in html(reader, "/")) is (status == "published")
+    editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": action, "_selected_action": [article.pk]},
+    )
+    assert ("Toggled" in html(reader, "/")) is visible
+    expected = 200 if visible else 404
+    assert reader.get(article.get_absolute_url()).status_code == expected
+
+
+def test_changing_a_reference_in_the_reference_admin_refreshes_the_article(
+    reader, editor_client, cached_article
+):
+    html(reader, "/articles/cached/")
+    ref = cached_article.references.get()
+    editor_client.post(
+        reverse("admin:references_reference_change", args=[ref.pk]),
+        {"publisher": "P", "title": "Renamed source", "url": ref.url, "accessed_at": ""},
+    )
+    assert "Renamed source" in html(reader, "/articles/cached/")
+
+
+def test_renaming_a_section_or_tag_refreshes_the_pages(reader, editor_client, cached_article):
+    html(reader, "/articles/cached/")
+    section = cached_article.section
+    editor_client.post(
+        reverse("admin:articles_section_change", args=[section.pk]),
+        {"name": "Toolbox", "slug": "tools", "description": "", "position": 0},
+    )
+    assert "Toolbox" in html(reader, "/articles/cached/")
+    tag = cached_article.tags.get()
+    editor_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "Golang", "slug": "go"}
+    )
+    assert "Golang" in html(reader, "/tags/go/")
+
+
+def test_editing_the_methodology_page_refreshes_it(reader, editor_client, cached_article):
+    html(reader, "/how-it-works/")
+    page = Page.objects.get(slug="how-it-works")
+    editor_client.post(
+        reverse("admin:articles_page_change", args=[page.pk]),
+        {"title": "How it works", "slug": "how-it-works", "body": "We check twice."},
+    )
+    assert "We check twice." in html(reader, "/how-it-works/")
+
+
+def test_an_import_refreshes_the_pages(client, tmp_path, db):
+    payload = {
+        "external_id": "cache-1",
+        "title": "Imported once",
+        "body": "Text.",
+        "section": "News",
+        "status": "published",
+        "published_at": "2026-01-01T00:00:00Z",
+    }
+    path = tmp_path / "a.json"
+    path.write_text(__import__("json").dumps(payload))
+    call_command("import_articles", str(path), stdout=StringIO())
+    assert "Imported once" in html(client, "/")
+    path.write_text(__import__("json").dumps(payload | {"title": "Imported twice"}))
+    call_command("import_articles", str(path), stdout=StringIO())
+    assert "Imported twice" in html(client, "/")
+    assert "Imported twice" in html(client, "/articles/imported-once/")
+
+
+def test_a_scheduled_article_appears_at_its_time_without_anyone_touching_it(client, make_article):
+    make_article(title="Already out")
+    make_article(title="Coming soon", published_at=timezone.now() + dt.timedelta(hours=1))
+    assert "Coming soon" not in html(client, "/")
+    assert client.get("/")["X-Cache"] == "hit"
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1, minutes=1)):
+        assert "Coming soon" in html(client, "/")
+        assert (
+            client.get(f"/articles/{Article.objects.get(title='Coming soon').slug}/").status_code
+            == 200
+        )
+
+
+# Nothing personal is ever served from the cache
+
+
+def test_reader_a_vote_never_appears_for_reader_b(make_article):
+    article = make_article(title="Voted on")
+    reader_a, reader_b = Client(), Client()
+    reader_b.get(article.get_absolute_url())  # B's page is now in the cache
+    reader_a.post(f"{article.get_absolute_url()}feedback/", {"helpful": "no"})
+    page_a = reader_a.get(article.get_absolute_url())
+    assert "You answered <strong>No</strong>" in page_a.content.decode()
+    assert "private" in page_a["Cache-Control"] and "X-Cache" not in page_a
+    page_b = reader_b.get(article.get_absolute_url())
+    assert page_b["X-Cache"] == "hit"
+    assert "You answered" not in page_b.content.decode()
+    assert "csrfmiddlewaretoken" not in page_b.content.decode()  # no token is ever shared
+
+
+def test_a_readers_own_page_is_never_stored(make_article):
+    article = make_article()
+    reader = Client()
+    reader.cookies[COOKIE_NAME] = "anything"
+    reader.get(article.get_absolute_url())
+    assert Client().get(article.get_absolute_url())["X-Cache"] == "miss"
+
+
+def test_staff_preview_of_a_draft_is_never_cached(client, editor, make_article):
+    draft = make_article(title="Secret draft", status=Article.Status.DRAFT)
+    staff = Client()
+    staff.force_login(editor)
+    preview = staff.get(draft.get_absolute_url())
+    assert preview.status_code == 200
+    assert "no-store" in preview["Cache-Control"] and "private" in preview["Cache-Control"]
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    staff.get("/")
+    listing = client.get("/")
+    assert listing["X-Cache"] == "miss" and "Secret draft" not in listing.content.decode()
+
+
+def test_admin_and_votes_are_never_cached(editor_client, make_article):
+    article = make_article()
+    admin_page = editor_client.get(reverse("admin:articles_article_changelist"))
+    assert "no-store" in admin_page["Cache-Control"]
+    vote = Client().post(f"{article.get_absolute_url()}feedback/", {"helpful": "yes"})
+    assert "no-store" in vote["Cache-Control"]
+
+
+def test_the_cache_can_be_turned_off(client, cached_article, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "off"
