@@ -14,6 +14,8 @@ from articles.rendering import format_numbers
 from feedback.stats import wilson_lower_bound_expression
 from references.models import Reference
 
+LIVE_STATUSES = (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+
 
 class ReferenceInlineFormSet(BaseInlineFormSet):
     def clean(self):
@@ -158,6 +160,29 @@ class ArticleAdmin(admin.ModelAdmin):
     def state(self, article):
         return article.publication_state
 
+    @staticmethod
+    def has_publish_permission(request):
+        return request.user.has_perm("articles.publish_article")
+
+    def has_change_permission(self, request, obj=None):
+        """Writers edit drafts and articles in review; what readers can see is for editors."""
+        if (
+            obj is not None
+            and obj.status in LIVE_STATUSES
+            and not self.has_publish_permission(request)
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not self.has_publish_permission(request):
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Article.Status.choices
+                if value not in LIVE_STATUSES
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "class": "vLargeTextField"})
@@ -194,7 +219,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Publish selected articles", permissions=["change"])
+    @admin.action(description="Publish selected articles", permissions=["publish"])
     def publish(self, request, queryset):
         now = timezone.now()
         queryset.filter(published_at__isnull=True).update(published_at=now)
@@ -206,7 +231,9 @@ class ArticleAdmin(admin.ModelAdmin):
         page_cache.invalidate()  # update() sends no signals
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected articles (back to draft)", permissions=["change"])
+    @admin.action(
+        description="Unpublish selected articles (back to draft)", permissions=["publish"]
+    )
     def unpublish(self, request, queryset):
         count = queryset.filter(~Q(status=Article.Status.DRAFT)).update(status=Article.Status.DRAFT)
         page_cache.invalidate()

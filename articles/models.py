@@ -203,6 +203,7 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
         indexes = [
             models.Index(fields=["-published_at", "-id"], name="article_published_idx"),
             models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),

@@ -2,7 +2,7 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -79,18 +79,17 @@ def reference(number, **overrides):
 
 @pytest.fixture
 def editor(db, django_user_model):
-    """A staff member with the permissions the demo editor gets."""
+    """A staff member in the Editors group, as the demo editor is."""
     user = django_user_model.objects.create_user("editor", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=[
-                "articles",
-                "references",
-                "taggit",
-                "feedback",
-            ]
-        )
-    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def writer(db, django_user_model):
+    """A staff member in the Writers group: writes and fixes drafts, cannot publish."""
+    user = django_user_model.objects.create_user("writer", is_staff=True)
+    user.groups.add(Group.objects.get(name="Writers"))
     return user
 
 

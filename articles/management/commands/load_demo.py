@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,7 +16,6 @@ from feedback.services import vote_record
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 EDITOR_USERNAME = "editor"
-EDITOR_APPS = ["articles", "references", "taggit", "feedback"]
 
 SECTIONS = [
     ("news", "News", "What happened, and what it means for readers and publishers.", 0),
@@ -118,9 +117,7 @@ class Command(BaseCommand):
             return
         password = settings.DEMO_EDITOR_PASSWORD or secrets.token_urlsafe(12)
         editor = User.objects.create_user(EDITOR_USERNAME, password=password, is_staff=True)
-        editor.user_permissions.set(
-            Permission.objects.filter(content_type__app_label__in=EDITOR_APPS)
-        )
+        editor.groups.add(Group.objects.get(name="Editors"))
         if settings.DEMO_EDITOR_PASSWORD:
             shown = "the password set in DEMO_EDITOR_PASSWORD."
         else:
