@@ -2,12 +2,14 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import timezone
 
 from articles import page_cache
 from articles.models import Article, Section
+from articles.roles import EDITORS, WRITERS, ensure_groups
 from references.models import Reference
 
 _sequence = itertools.count(1)
@@ -81,7 +83,8 @@ def reference(number, **overrides):
 def editor(db, django_user_model):
     """A staff member in the Editors group, as the demo editor is."""
     user = django_user_model.objects.create_user("editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    ensure_groups(django_apps)  # a flushing (transactional) test may have removed it
+    user.groups.add(Group.objects.get(name=EDITORS))
     return user
 
 
@@ -89,7 +92,8 @@ def editor(db, django_user_model):
 def writer(db, django_user_model):
     """A staff member in the Writers group: writes and fixes drafts, cannot publish."""
     user = django_user_model.objects.create_user("writer", is_staff=True)
-    user.groups.add(Group.objects.get(name="Writers"))
+    ensure_groups(django_apps)
+    user.groups.add(Group.objects.get(name=WRITERS))
     return user
 
 

@@ -1,47 +1,10 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-EDITORS = "Editors"
-WRITERS = "Writers"
-
-# (app label, model, actions): editors run the newsroom; writers write but cannot publish.
-EDITOR_PERMISSIONS = [
-    ("articles", "article", ["add", "change", "delete", "view", "publish"]),
-    ("articles", "section", ["add", "change", "delete", "view"]),
-    ("articles", "page", ["add", "change", "delete", "view"]),
-    ("articles", "taggedarticle", ["add", "change", "delete", "view"]),
-    ("references", "reference", ["add", "change", "delete", "view"]),
-    ("taggit", "tag", ["add", "change", "delete", "view"]),
-    ("feedback", "vote", ["delete", "view"]),
-]
-WRITER_PERMISSIONS = [
-    ("articles", "article", ["add", "change", "view"]),
-    ("articles", "section", ["view"]),
-    ("articles", "page", ["view"]),
-    ("articles", "taggedarticle", ["add", "change", "delete", "view"]),
-    ("references", "reference", ["add", "change", "delete", "view"]),
-    ("taggit", "tag", ["add", "view"]),
-    ("feedback", "vote", ["view"]),
-]
+from articles.roles import EDITORS, WRITERS, ensure_groups
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; these groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in ((EDITORS, EDITOR_PERMISSIONS), (WRITERS, WRITER_PERMISSIONS)):
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, model, actions in grants:
-            codenames = [f"{action}_{model}" for action in actions]
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
-            )
+    ensure_groups(apps)
 
 
 def remove_groups(apps, schema_editor):

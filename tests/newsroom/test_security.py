@@ -25,6 +25,7 @@ PRODUCTION = {
 
 def manage(*args, **env):
     environment = os.environ | {"DJANGO_SETTINGS_MODULE": "newsroom.settings"} | env
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,

@@ -2,6 +2,7 @@ import datetime as dt
 import secrets
 from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Page, Section
+from articles.roles import EDITORS, ensure_groups
 from feedback.models import Vote
 from feedback.services import vote_record
 
@@ -117,7 +119,8 @@ class Command(BaseCommand):
             return
         password = settings.DEMO_EDITOR_PASSWORD or secrets.token_urlsafe(12)
         editor = User.objects.create_user(EDITOR_USERNAME, password=password, is_staff=True)
-        editor.groups.add(Group.objects.get(name="Editors"))
+        ensure_groups(django_apps)
+        editor.groups.add(Group.objects.get(name=EDITORS))
         if settings.DEMO_EDITOR_PASSWORD:
             shown = "the password set in DEMO_EDITOR_PASSWORD."
         else:
