@@ -9,12 +9,25 @@ AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo clean
+.PHONY: run serve test bench lint format clean
 
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production mode on this machine: DEBUG off, hashed static files, gunicorn. HTTPS stays off so
+# it works on http://127.0.0.1:8000; behind TLS set HTTPS=1 (and see the README).
+serve: $(INSTALLED) .env
+	$(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} \
+		BIND=$${BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
+
+# Load test on PostgreSQL and Redis: see bench/README.md. Installs wrk (Debian) when missing.
+bench: $(INSTALLED) .env
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py
 
 test: $(INSTALLED) .env $(AXE)
 	$(BIN)/python manage.py makemigrations --check --dry-run

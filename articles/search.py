@@ -66,6 +66,7 @@ def _postgres_search(articles: QuerySet, text: str) -> QuerySet:
 
 def _fallback_search(articles: QuerySet, text: str) -> QuerySet:
     terms = text.split()[:MAX_FALLBACK_TERMS]
+    articles = articles.defer(None).defer("body", "body_html", "search_vector")  # snippets
     score = Value(0)
     for index, term in enumerate(terms):
         tagged = Exists(

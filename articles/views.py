@@ -143,11 +143,15 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         articles = Article.objects.all() if self.can_preview() else Article.objects.published()
-        return articles.select_related("section").prefetch_related("tags", "references")
+        return (
+            articles.select_related("section")
+            .prefetch_related("tags", "references")
+            .defer("search_vector")
+        )
 
     def get_context_data(self, **kwargs):
         article = self.object
-        related = Article.objects.published().for_cards().related_to(article)
+        related = article.related_articles()
         return super().get_context_data(
             related_articles=related,
             is_preview=not article.is_published(),

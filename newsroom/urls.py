@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from articles.page_cache import public_page
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
+from newsroom.benchmarking import ceiling
 from newsroom.health import healthz
 
 admin.site.site_header = "Newsroom administration"
@@ -24,3 +25,6 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]
+
+if settings.BENCH_MODE:
+    urlpatterns.append(path("bench/ceiling", ceiling, name="bench_ceiling"))

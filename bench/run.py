@@ -1,0 +1,348 @@
+#!/usr/bin/env python
+"""`make bench`: build a large newsroom in PostgreSQL, serve it with gunicorn as production does,
+load each page type with wrk, and check the results against the targets.
+
+See bench/README.md for what is measured and how to read it.
+"""
+
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom_bench"
+)
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/3")
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+PORT = int(os.environ.get("BENCH_PORT", "8100"))
+BASE = f"http://127.0.0.1:{PORT}"
+RESULTS = ROOT / "bench" / "results"
+
+SERVER_ENV = {
+    "DEBUG": "0",
+    "HTTPS": "0",
+    "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "DATABASE_URL": DATABASE_URL,
+    "CACHE_URL": CACHE_URL,
+    "BENCH_MODE": "1",
+    "FEEDBACK_RATE_LIMIT": "1000000000",  # every vote comes from one address here
+    "LOG_LEVEL": "WARNING",
+    "BIND": f"127.0.0.1:{PORT}",
+}
+os.environ.update(SERVER_ENV)
+os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
+
+TARGETS = {
+    "cached_article_vs_ceiling": 0.50,
+    "uncached_article_vs_ceiling": 0.15,
+    "p99_over_p50": 10.0,
+}
+
+
+def ensure_database():
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare_data():
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from articles.models import Article
+    from bench.data import build
+
+    call_command("migrate", verbosity=0)
+    if Article.objects.count() != ARTICLES:
+        print(f"Building {ARTICLES:,} articles in {DATABASE_URL} …", flush=True)
+        call_command("flush", interactive=False, verbosity=0)
+        build(ARTICLES)
+    else:
+        print(f"Reusing the {ARTICLES:,} articles already in {DATABASE_URL}.")
+    cache.clear()
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def start_server():
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "newsroom.wsgi"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer /healthz")
+
+
+def probe(path, repeat=1):
+    """Fetch a page (twice for cached pages) and return its X-Cache and X-Queries."""
+    for _ in range(repeat):
+        with urllib.request.urlopen(BASE + path, timeout=30) as response:
+            headers = response.headers
+    return headers.get("X-Cache", "n/a"), int(headers.get("X-Queries", "-1"))
+
+
+def lua_script(body):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(body)
+    script.close()
+    return script.name
+
+
+def random_paths_script(paths):
+    listed = ",\n".join(f'"{path}"' for path in paths)
+    return lua_script(
+        "math.randomseed(os.time())\n"
+        f"local paths = {{\n{listed}\n}}\n"
+        "request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n"
+    )
+
+
+def vote_script(slug):
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{BASE}/articles/{slug}/feedback/", timeout=30) as response:
+        html = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    return lua_script(
+        'wrk.method = "POST"\n'
+        f'wrk.body = "csrfmiddlewaretoken={token}&helpful=yes"\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f'wrk.headers["Cookie"] = "csrftoken={cookie}"\n'
+    )
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(path, script=None):
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command + [BASE + path], capture_output=True, text=True).stdout
+
+    def latency(percentile):
+        match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        return float(match.group(1)) * UNITS[match.group(2)]
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(map(int, sockets.groups())) if sockets else 0
+    )
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency(50),
+        "p99_ms": latency(99),
+        "errors": errors,
+    }
+
+
+def explain_checks():
+    """Check that the listing, tag and search queries use indexes at this size."""
+    from django.db import connection
+    from taggit.models import Tag
+
+    from articles.models import Article
+    from articles.search import search
+
+    published = Article.objects.published().for_cards()
+    tag = Tag.objects.order_by("pk").first()
+    queries = {
+        "listing": published.order_by("-published_at", "-pk")[:20],
+        "listing deep page": published.order_by("-published_at", "-pk")[40_000:40_020],
+        "listing count": Article.objects.published().values("pk"),
+        "tag": published.filter(tags=tag).order_by("-published_at", "-pk")[:20],
+        "search": search(Article.objects.published().for_cards(), "scaling model")[:20],
+    }
+    results = {}
+    for name, queryset in queries.items():
+        if name == "listing count":
+            sql, params = queryset.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT COUNT(*) FROM ({sql}) AS q", params)
+                plan = cursor.fetchone()[0]
+        else:
+            plan = json.loads(queryset.explain(format="json"))
+        results[name] = not _seq_scans(plan, "articles_article")
+    return results
+
+
+def _seq_scans(plan, table):
+    if isinstance(plan, list):
+        return any(_seq_scans(item, table) for item in plan)
+    if isinstance(plan, dict):
+        here = plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == table
+        return here or any(_seq_scans(value, table) for value in plan.values())
+    return False
+
+
+def main():
+    ensure_database()
+    prepare_data()
+    from django.db.models import Count
+    from taggit.models import Tag
+
+    from articles.models import Article, Section
+    from feedback.models import Vote
+
+    rng = random.Random(11)
+    slugs = list(Article.objects.published().values_list("slug", flat=True))
+    article = slugs[len(slugs) // 2]
+    tag = Tag.objects.annotate(n=Count("articles_taggedarticle_items")).order_by("-n").first()
+    section = Section.objects.order_by("pk").first()
+    deep_page = max(1, min(2000, len(slugs) // 20 - 1))
+    words = [
+        "model",
+        "data",
+        "training",
+        "policy",
+        "research",
+        "scaling",
+        "retrieval",
+        "agent",
+        "safety",
+        "memory",
+    ]
+
+    scenarios = [
+        ("ceiling (fixed string)", "/bench/ceiling", None, 1),
+        ("listing, page 1", "/", None, 2),
+        (f"listing, page {deep_page}", f"/?page={deep_page}", None, 2),
+        ("article, cached", f"/articles/{article}/", None, 2),
+        (
+            "article, uncached",
+            f"/articles/{slugs[0]}/",
+            random_paths_script(
+                f"/articles/{s}/" for s in rng.sample(slugs, min(20000, len(slugs)))
+            ),
+            1,
+        ),
+        ("tag", f"/tags/{tag.slug}/", None, 2),
+        ("section", f"/sections/{section.slug}/", None, 2),
+        (
+            "search",
+            "/search/?q=model+policy+zebra",
+            random_paths_script(
+                f"/search/?q={'+'.join(rng.sample(words, 2))}+{rng.randint(0, 99999)}"
+                for _ in range(5000)
+            ),
+            1,
+        ),
+        ("feed (RSS)", "/feeds/rss/", None, 2),
+    ]
+
+    server = start_server()
+    rows = []
+    try:
+        for name, path, script, probes in scenarios:
+            cache_state, queries = probe(path, repeat=probes)
+            result = run_wrk(path, script)
+            rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
+            print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
+        votes_before = Vote.objects.count()
+        result = run_wrk(f"/articles/{article}/feedback/", vote_script(article))
+        stored = Vote.objects.count() - votes_before
+        successes = result["requests"] - result["errors"]
+        rows.append(
+            {
+                "page": "vote (POST)",
+                **result,
+                "queries": -1,
+                "cache": "none",
+                "votes_stored": stored,
+                "votes_lost": max(0, successes - stored),
+            }  # fmt: skip
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    indexes = explain_checks()
+    report(rows, indexes)
+
+
+def report(rows, indexes):
+    by_page = {row["page"]: row for row in rows}
+    ceiling = by_page["ceiling (fixed string)"]["rps"]
+    checks = {
+        "cached article ≥ 50 % of ceiling": by_page["article, cached"]["rps"]
+        >= TARGETS["cached_article_vs_ceiling"] * ceiling,
+        "uncached article ≥ 15 % of ceiling": by_page["article, uncached"]["rps"]
+        >= TARGETS["uncached_article_vs_ceiling"] * ceiling,
+        "no p99 above 10 × p50": all(
+            row["p99_ms"] <= TARGETS["p99_over_p50"] * row["p50_ms"] for row in rows
+        ),
+        "zero errors": all(row["errors"] == 0 for row in rows),
+        "zero lost votes": by_page["vote (POST)"]["votes_lost"] == 0,
+        **{f"EXPLAIN {name} uses indexes": ok for name, ok in indexes.items()},
+    }
+
+    header = f"{'page':<24} {'req/s':>9} {'% ceil':>7} {'p50 ms':>8} {'p99 ms':>8} "
+    header += f"{'errors':>6} {'queries':>7} {'cache':>6}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        queries = "-" if row["queries"] < 0 else str(row["queries"])
+        print(
+            f"{row['page']:<24} {row['rps']:>9,.0f} {row['rps'] / ceiling:>7.0%} "
+            f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>6} {queries:>7} "
+            f"{row['cache']:>6}"
+        )
+    vote = by_page["vote (POST)"]
+    print(f"\nVotes stored: {vote['votes_stored']:,}; lost: {vote['votes_lost']}")
+    print()
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"bench-{stamp}.json"
+    path.write_text(json.dumps({
+        "when": stamp, "articles": ARTICLES, "duration_s": DURATION,
+        "connections": CONNECTIONS, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "rows": rows, "checks": checks,
+    }, indent=2) + "\n")  # fmt: skip
+    print(f"\nWrote {path.relative_to(ROOT)}")
+    if not all(checks.values()):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

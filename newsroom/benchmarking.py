@@ -1,0 +1,29 @@
+"""Only with BENCH_MODE=1 (`make bench`): the stack's ceiling and a per-request query count."""
+
+from django.db import connection
+from django.http import HttpResponse
+
+
+def ceiling(request):
+    """Return a fixed short string: what the stack costs with no work in the view."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class QueryCountMiddleware:
+    """Tell the benchmark how many SQL queries a request ran, in `X-Queries`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Queries"] = str(count)
+        return response
