@@ -83,7 +83,7 @@ def progress(label, done, total, started):
 
 def body_templates(rng, count=24):
     templates = []
-    for index in range(count):
+    for _ in range(count):
         paragraphs = []
         for part in range(6):
             sentence = " ".join(rng.choice(WORDS) for _ in range(40))

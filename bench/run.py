@@ -115,9 +115,8 @@ def probe(path, repeat=1):
 
 
 def lua_script(body):
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    script.write(body)
-    script.close()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(body)
     return script.name
 
 
@@ -334,11 +333,17 @@ def report(rows, indexes):
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"bench-{stamp}.json"
-    path.write_text(json.dumps({
-        "when": stamp, "articles": ARTICLES, "duration_s": DURATION,
-        "connections": CONNECTIONS, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "rows": rows, "checks": checks,
-    }, indent=2) + "\n")  # fmt: skip
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform()}
+    summary = {
+        "when": stamp,
+        "articles": ARTICLES,
+        "duration_s": DURATION,
+        "connections": CONNECTIONS,
+        "machine": machine,
+        "rows": rows,
+        "checks": checks,
+    }
+    path.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nWrote {path.relative_to(ROOT)}")
     if not all(checks.values()):
         raise SystemExit(1)
