@@ -64,6 +64,13 @@ def current_version() -> str:
     return state["version"]
 
 
+def request_version(request) -> str:
+    """The content version for this request, read from the cache at most once per request."""
+    if not hasattr(request, "content_version"):
+        request.content_version = current_version()
+    return request.content_version
+
+
 def page_key(request, version: str) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     return f"page-cache:{version}:{hashlib.sha256(address.encode()).hexdigest()}"
@@ -84,7 +91,7 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_SECONDS:
             return self.shareable(self.get_response(request), "off")
 
-        key = page_key(request, current_version())
+        key = page_key(request, request_version(request))
         stored = cache.get(key)
         if stored is not None:
             return self.shareable(self.rebuild(stored), "hit")

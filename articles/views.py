@@ -151,9 +151,8 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         article = self.object
-        related = article.related_articles()
         return super().get_context_data(
-            related_articles=related,
+            related_articles=article.related_articles,  # called by the template, if needed
             is_preview=not article.is_published(),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
             structured_data=[

@@ -106,10 +106,11 @@ def start_server():
     raise SystemExit("gunicorn did not answer /healthz")
 
 
-def probe(path, repeat=1):
+def probe(path, repeat=1, cookie=None):
     """Fetch a page (twice for cached pages) and return its X-Cache and X-Queries."""
+    request = urllib.request.Request(BASE + path, headers={"Cookie": cookie} if cookie else {})
     for _ in range(repeat):
-        with urllib.request.urlopen(BASE + path, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             headers = response.headers
     return headers.get("X-Cache", "n/a"), int(headers.get("X-Queries", "-1"))
 
@@ -127,6 +128,17 @@ def random_paths_script(paths):
         f"local paths = {{\n{listed}\n}}\n"
         "request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n"
     )
+
+
+def reader_cookie():
+    """A signed reader cookie: pages for this reader are rendered for them, never cached."""
+    from django.http import HttpResponse
+
+    from feedback.voters import COOKIE_NAME, remember_voter
+
+    response = HttpResponse()
+    remember_voter(response, "bench-reader")
+    return response.cookies[COOKIE_NAME].value
 
 
 def vote_script(slug):
@@ -245,6 +257,12 @@ def main():
         (f"listing, page {deep_page}", f"/?page={deep_page}", None, 2),
         ("article, cached", f"/articles/{article}/", None, 2),
         (
+            "article, reader's own",
+            f"/articles/{article}/",
+            lua_script(f'wrk.headers["Cookie"] = "newsroom_voter={reader_cookie()}"\n'),
+            1,
+        ),
+        (
             "article, uncached",
             f"/articles/{slugs[0]}/",
             random_paths_script(
@@ -270,7 +288,8 @@ def main():
     rows = []
     try:
         for name, path, script, probes in scenarios:
-            cache_state, queries = probe(path, repeat=probes)
+            cookie = f"newsroom_voter={reader_cookie()}" if "own" in name else None
+            cache_state, queries = probe(path, repeat=probes + (1 if cookie else 0), cookie=cookie)
             result = run_wrk(path, script)
             rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
             print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)

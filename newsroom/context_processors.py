@@ -1,9 +1,15 @@
 from django.conf import settings
 
+from articles import page_cache
+
 
 def site(request):
     """Expose the newsroom's name and the page's canonical address to every template."""
-    return {"site_name": settings.NEWSROOM_SITE_NAME, "canonical_url": canonical_url(request)}
+    return {
+        "site_name": settings.NEWSROOM_SITE_NAME,
+        "canonical_url": canonical_url(request),
+        "content_version": lambda: page_cache.request_version(request),
+    }
 
 
 def canonical_url(request):
