@@ -97,19 +97,30 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section").defer(*LONG_FIELDS)
 
     def sharing_tags_with(self, article):
-        """Rank the other articles that share tags with `article`: most shared tags first,
-        then the same section, then the most recent."""
+        """Return the ids of the other articles that share tags with `article`, most shared
+        tags first, then the same section, then the most recent.
+
+        Grouped on the tag links' integer ids, never on whole article rows, so it stays fast
+        however many articles a tag has.
+        """
         tag_ids = [tag.pk for tag in article.tags.all()]
         same_section = models.Case(
-            models.When(section_id=article.section_id, then=1),
+            models.When(content_object__section_id=article.section_id, then=1),
             default=0,
             output_field=models.IntegerField(),
         )
         return (
-            self.filter(tagged_items__tag_id__in=tag_ids)
-            .exclude(pk=article.pk)
-            .annotate(shared_tags=Count("tagged_items"), same_section=same_section)
-            .order_by("-shared_tags", "-same_section", "-published_at", "-pk")
+            TaggedArticle.objects.filter(tag_id__in=tag_ids, content_object__in=self)
+            .exclude(content_object_id=article.pk)
+            .values("content_object_id", "content_object__published_at")
+            .annotate(shared_tags=Count("pk"), same_section=same_section)
+            .order_by(
+                "-shared_tags",
+                "-same_section",
+                "-content_object__published_at",
+                "-content_object_id",
+            )
+            .values_list("content_object_id", flat=True)
         )
 
 
@@ -282,16 +293,25 @@ class Article(models.Model):
 
         Two indexed queries (and one for the cards' tags), whatever the size of the archive.
         """
-        published = Article.objects.published().card_fields()
-        related = list(published.sharing_tags_with(self)[:limit])
-        same_section = (
+        # 1. the ids sharing most tags; 2. those articles and the section's most recent ones
+        published = Article.objects.published()
+        ranked_ids = list(published.sharing_tags_with(self)[:limit])
+        recent_in_section = (
             published.filter(section_id=self.section_id)
             .exclude(pk=self.pk)
-            .order_by("-published_at", "-pk")[:limit]
+            .order_by("-published_at", "-pk")
+            .values("pk")[:limit]
         )
-        chosen = {article.pk for article in related}
-        related += [article for article in same_section if article.pk not in chosen]
-        related = related[:limit]
+        candidates = published.card_fields().filter(
+            Q(pk__in=ranked_ids) | Q(pk__in=recent_in_section)
+        )
+        by_id = {article.pk: article for article in candidates}
+        recent = sorted(
+            (a for a in by_id.values() if a.pk not in ranked_ids),
+            key=lambda article: (article.published_at, article.pk),
+            reverse=True,
+        )
+        related = ([by_id[pk] for pk in ranked_ids if pk in by_id] + recent)[:limit]
         models.prefetch_related_objects(related, "tags")
         return related
 

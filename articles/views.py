@@ -92,7 +92,7 @@ class SearchView(PublishedArticleListMixin, ListView):
             section_filter=self.section_filter,
             tag_filter=self.tag_filter,
             sections=Section.objects.all(),
-            tags=tags_in_use(),
+            tags=tags_in_use,  # called by the template only when its cached fragment is stale
         )
         return context
 

@@ -67,6 +67,35 @@ WORDS = [
     "citation",
 ]
 SECTIONS = ["News", "Research", "Tools", "Policy", "Business", "Opinion"]
+# Each body template has a topic of its own, so a search for it matches about 1 in 24 articles
+# (a search for WORDS matches every article, which no real archive does).
+TOPICS = [
+    "astronomy",
+    "biology",
+    "chemistry",
+    "geology",
+    "hydrology",
+    "zoology",
+    "botany",
+    "ecology",
+    "genetics",
+    "optics",
+    "acoustics",
+    "robotics",
+    "linguistics",
+    "economics",
+    "forestry",
+    "fisheries",
+    "volcano",
+    "glacier",
+    "desert",
+    "rainforest",
+    "coral",
+    "tundra",
+    "savanna",
+    "wetland",
+]
+GENERATION = "bench2"  # change to rebuild existing benchmark databases
 
 
 def progress(label, done, total, started):
@@ -83,10 +112,11 @@ def progress(label, done, total, started):
 
 def body_templates(rng, count=24):
     templates = []
-    for _ in range(count):
+    for index in range(count):
         paragraphs = []
         for part in range(6):
-            sentence = " ".join(rng.choice(WORDS) for _ in range(40))
+            vocabulary = WORDS + [TOPICS[index % len(TOPICS)]] * 4
+            sentence = " ".join(rng.choice(vocabulary) for _ in range(40))
             paragraphs.append(f"## Part {part + 1}\n\n{sentence.capitalize()} [1]. More [2, 3].")
         source = "\n\n".join(paragraphs)
         titles = {1: "Source one", 2: "Source two", 3: "Source three"}
@@ -135,7 +165,7 @@ def build(total: int, seed: int = 7) -> None:
                     sources_verified=rng.random() < 0.8,
                     fact_checked=rng.random() < 0.7,
                     quality_score=round(rng.random(), 2) if origin != "human" else None,
-                    external_id=f"bench-{number}",
+                    external_id=f"{GENERATION}-{number}",
                 )
             )
         with transaction.atomic():
