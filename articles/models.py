@@ -79,10 +79,20 @@ class TaggedArticle(TaggedItemBase):
         ]
 
 
+def published_condition(prefix=""):
+    """The one visibility rule, as a condition; `prefix` reaches an article across a relation."""
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Return the articles a reader may see: published, with a publication time now or past."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_condition())
 
     def scheduled(self):
         """Return the published articles whose publication time is still to come."""
@@ -110,7 +120,9 @@ class ArticleQuerySet(models.QuerySet):
             output_field=models.IntegerField(),
         )
         return (
-            TaggedArticle.objects.filter(tag_id__in=tag_ids, content_object__in=self)
+            TaggedArticle.objects.filter(
+                published_condition("content_object__"), tag_id__in=tag_ids
+            )
             .exclude(content_object_id=article.pk)
             .values("content_object_id", "content_object__published_at")
             .annotate(shared_tags=Count("pk"), same_section=same_section)
@@ -291,20 +303,18 @@ class Article(models.Model):
         """Return up to `limit` published articles to read next: those sharing the most tags,
         topped up with recent articles of the same section.
 
-        Two indexed queries (and one for the cards' tags), whatever the size of the archive.
+        Four small indexed queries, whatever the size of the archive: the ids sharing most
+        tags, the ids most recent in the section, those articles, and their tags.
         """
-        # 1. the ids sharing most tags; 2. those articles and the section's most recent ones
         published = Article.objects.published()
-        ranked_ids = list(published.sharing_tags_with(self)[:limit])
-        recent_in_section = (
+        ranked_ids = list(Article.objects.sharing_tags_with(self)[:limit])
+        recent_ids = list(
             published.filter(section_id=self.section_id)
             .exclude(pk=self.pk)
             .order_by("-published_at", "-pk")
-            .values("pk")[:limit]
+            .values_list("pk", flat=True)[:limit]
         )
-        candidates = published.card_fields().filter(
-            Q(pk__in=ranked_ids) | Q(pk__in=recent_in_section)
-        )
+        candidates = published.card_fields().filter(pk__in=ranked_ids + recent_ids)
         by_id = {article.pk: article for article in candidates}
         recent = sorted(
             (a for a in by_id.values() if a.pk not in ranked_ids),

@@ -356,9 +356,9 @@ def test_article_page_query_count_is_constant(
     article = build_newsroom(
         make_article, make_section, articles=articles, tags=tags, references=references
     )
-    # article + section, tags, references; related: sharing tags, same section, their tags;
-    # section navigation
-    with django_assert_num_queries(7):
+    # article + section, tags, references; related: ids sharing tags, recent ids in the
+    # section, those articles, their tags; section navigation
+    with django_assert_num_queries(8):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
