@@ -22,11 +22,19 @@ from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 
 STATE_KEY = "page-cache:state"
 PERSONAL_COOKIES = ("newsroom_voter", "messages")
-STORED_HEADERS = ("Content-Type", "Last-Modified", "Content-Language", "Content-Disposition")
+STORED_HEADERS = (
+    "Content-Type",
+    "Last-Modified",
+    "Content-Language",
+    "Content-Disposition",
+    "ETag",
+    "Cache-Control",
+    "Vary",
+)
 
 
 def public_page(view):
@@ -94,11 +102,14 @@ class PageCacheMiddleware:
         key = page_key(request, request_version(request))
         stored = cache.get(key)
         if stored is not None:
-            return self.shareable(self.rebuild(stored), "hit")
-        response = self.get_response(request)
+            response = self.rebuild(stored)  # its headers were made shareable when stored
+            response["X-Cache"] = "hit"
+            return response
+        response = self.shareable(self.get_response(request), "miss")
         if response.status_code == 200 and not response.cookies and not response.streaming:
+            set_response_etag(response)  # once, here, rather than hashing the page on every hit
             cache.set(key, self.store(response), timeout=settings.PAGE_CACHE_SECONDS)
-        return self.shareable(response, "miss")
+        return response
 
     @staticmethod
     def is_public_page(request) -> bool:
