@@ -108,9 +108,11 @@ def start_server():
     raise SystemExit("gunicorn did not answer /healthz")
 
 
-def settle():
+def settle(previous=None):
     """Wait until the requests a slow scenario left queued are done, so they do not show up in
     the next scenario's latencies."""
+    if previous:  # a queued request can take as long as the slowest ones did
+        time.sleep(min(15.0, 2 * previous["p99_ms"] / 1000))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         started = time.monotonic()
@@ -300,12 +302,12 @@ def main():
     try:
         for name, path, script, probes in scenarios:
             cookie = f"newsroom_voter={reader_cookie()}" if "own" in name else None
-            settle()
+            settle(rows[-1] if rows else None)
             cache_state, queries = probe(path, repeat=probes + (1 if cookie else 0), cookie=cookie)
             result = run_wrk(path, script)
             rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
             print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
-        settle()
+        settle(rows[-1])
         votes_before = Vote.objects.count()
         result = run_wrk(f"/articles/{article}/feedback/", vote_script(article))
         stored = Vote.objects.count() - votes_before
