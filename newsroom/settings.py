@@ -186,9 +186,9 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
-# Public pages are cached for PAGE_CACHE_SECONDS (0 turns the cache off); CDNs may keep them
-# for CDN_CACHE_SECONDS.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Public pages are cached for PAGE_CACHE_SECONDS (0 turns the cache off; off by default in
+# development, so template edits show at once); CDNs may keep them for CDN_CACHE_SECONDS.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 600)
 CDN_CACHE_SECONDS = env.int("CDN_CACHE_SECONDS", default=60)
 
 LOGGING = {

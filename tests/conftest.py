@@ -16,8 +16,9 @@ _sequence = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def fresh_page_cache(request):
-    """Start every test with an empty cache, as the page cache keeps pages between requests."""
+def fresh_page_cache(request, settings):
+    """Test with the page cache on, as production runs it, starting from an empty cache."""
+    settings.PAGE_CACHE_SECONDS = 600
     cache.clear()
     for database in ("transactional_db", "db"):
         if database in request.fixturenames:

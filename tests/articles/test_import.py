@@ -321,7 +321,10 @@ def test_load_demo_builds_the_newsroom_and_is_idempotent(db, settings):
     assert Section.objects.count() >= 3
     assert all(article.references.exists() for article in articles)
     assert Page.objects.filter(slug="how-it-works").exists()
-    assert "Log in at http://127.0.0.1:8000/admin/ as 'editor'" in out.getvalue()
+    assert (
+        "Log in at /admin/ (http://127.0.0.1:8000/admin/ with `make run`) as 'editor'"
+        in out.getvalue()
+    )
 
     votes = Vote.objects.count()
     assert votes > 0 and Vote.objects.filter(helpful=False).exclude(reason="").exists()

@@ -127,7 +127,8 @@ class Command(BaseCommand):
             shown = f"password {password}\n(shown only this once; it is stored only as a hash)"
         self.stdout.write(
             self.style.SUCCESS(
-                "Editor account created. Log in at http://127.0.0.1:8000/admin/ as "
+                "Editor account created. Log in at /admin/ (http://127.0.0.1:8000/admin/ with "
+                "`make run`) as "
                 f"'{EDITOR_USERNAME}' with {shown}"
             )
         )
