@@ -106,35 +106,6 @@ class ArticleQuerySet(models.QuerySet):
         """Load the columns a card needs, not the body in its three forms."""
         return self.select_related("section").defer(*LONG_FIELDS)
 
-    def sharing_tags_with(self, article):
-        """Return the ids of the other articles that share tags with `article`, most shared
-        tags first, then the same section, then the most recent.
-
-        Grouped on the tag links' integer ids, never on whole article rows, so it stays fast
-        however many articles a tag has.
-        """
-        tag_ids = [tag.pk for tag in article.tags.all()]
-        same_section = models.Case(
-            models.When(content_object__section_id=article.section_id, then=1),
-            default=0,
-            output_field=models.IntegerField(),
-        )
-        return (
-            TaggedArticle.objects.filter(
-                published_condition("content_object__"), tag_id__in=tag_ids
-            )
-            .exclude(content_object_id=article.pk)
-            .values("content_object_id", "content_object__published_at")
-            .annotate(shared_tags=Count("pk"), same_section=same_section)
-            .order_by(
-                "-shared_tags",
-                "-same_section",
-                "-content_object__published_at",
-                "-content_object_id",
-            )
-            .values_list("content_object_id", flat=True)
-        )
-
 
 def tags_in_use():
     """Return the tags of published articles, each with its `article_count`, by name."""
@@ -307,7 +278,7 @@ class Article(models.Model):
         tags, the ids most recent in the section, those articles, and their tags.
         """
         published = Article.objects.published()
-        ranked_ids = list(Article.objects.sharing_tags_with(self)[:limit])
+        ranked_ids = list(self.ids_sharing_tags()[:limit])
         recent_ids = list(
             published.filter(section_id=self.section_id)
             .exclude(pk=self.pk)
@@ -324,6 +295,35 @@ class Article(models.Model):
         related = ([by_id[pk] for pk in ranked_ids if pk in by_id] + recent)[:limit]
         models.prefetch_related_objects(related, "tags")
         return related
+
+    def ids_sharing_tags(self):
+        """Return the ids of the published articles that share tags with this one, most shared
+        tags first, then the same section, then the most recent.
+
+        Grouped on the tag links' integer ids, never on whole article rows, so it stays fast
+        however many articles a tag has.
+        """
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        same_section = models.Case(
+            models.When(content_object__section_id=self.section_id, then=1),
+            default=0,
+            output_field=models.IntegerField(),
+        )
+        return (
+            TaggedArticle.objects.filter(
+                published_condition("content_object__"), tag_id__in=tag_ids
+            )
+            .exclude(content_object_id=self.pk)
+            .values("content_object_id", "content_object__published_at")
+            .annotate(shared_tags=Count("pk"), same_section=same_section)
+            .order_by(
+                "-shared_tags",
+                "-same_section",
+                "-content_object__published_at",
+                "-content_object_id",
+            )
+            .values_list("content_object_id", flat=True)
+        )
 
     def provenance_claims(self):
         """Return what the disclosure may claim: only what the article's flags say."""

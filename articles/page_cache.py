@@ -17,6 +17,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
@@ -24,8 +25,11 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 
+from feedback.voters import COOKIE_NAME as VOTER_COOKIE
+
 STATE_KEY = "page-cache:state"
-PERSONAL_COOKIES = ("newsroom_voter", "messages")
+# A reader with one of these gets a page rendered for them (the session cookie too).
+PERSONAL_COOKIES = (VOTER_COOKIE, CookieStorage.cookie_name)
 STORED_HEADERS = (
     "Content-Type",
     "Last-Modified",

@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Count, Q
 
+from feedback.voters import voter_hash
+
 
 class Reason(models.TextChoices):
     INACCURATE = "inaccurate", "Inaccurate"
@@ -13,8 +15,6 @@ class Reason(models.TextChoices):
 class VoteQuerySet(models.QuerySet):
     def of_reader(self, article, voter_id):
         """Return the vote the reader with this cookie id gave the article, or None."""
-        from feedback.voters import voter_hash
-
         if not voter_id:
             return None
         return self.filter(article=article, voter=voter_hash(voter_id)).first()
