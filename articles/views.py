@@ -146,7 +146,7 @@ class ArticleDetailView(DetailView):
         return (
             articles.select_related("section")
             .prefetch_related("tags", "references")
-            .defer("search_vector")
+            .defer("body", "body_text", "search_vector")  # the page shows body_html
         )
 
     def get_context_data(self, **kwargs):

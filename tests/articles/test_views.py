@@ -351,14 +351,14 @@ def test_listing_query_count_is_constant(
 
 @pytest.mark.parametrize(("articles", "tags", "references"), [(2, 1, 1), (8, 6, 8)])
 def test_article_page_query_count_is_constant(
-    client, make_article, make_section, django_assert_num_queries, articles, tags, references
+    client, make_article, make_section, django_assert_max_num_queries, articles, tags, references
 ):
     article = build_newsroom(
         make_article, make_section, articles=articles, tags=tags, references=references
     )
-    # article + section, tags, references; related: ids sharing tags, recent ids in the
-    # section, those articles, their tags; section navigation
-    with django_assert_num_queries(8):
+    # article + section, tags, references; related: the ranked articles, recent ones of the
+    # section when too few share a tag, their tags; section navigation
+    with django_assert_max_num_queries(7):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -344,13 +344,13 @@ def test_a_tampered_cookie_is_a_new_reader(make_article, vote_url):
 
 
 def test_article_page_query_count_with_a_vote_is_constant(
-    client, make_article, vote_url, django_assert_num_queries
+    client, make_article, vote_url, django_assert_max_num_queries
 ):
     article = make_article(tags=["a", "b"])
     make_article(tags=["a"])  # one related article
     client.post(vote_url(article), {"helpful": "no"})
-    # article, tags, references, 4 for related articles, section navigation, the reader's vote
-    with django_assert_num_queries(9):
+    # article, tags, references, 3 for related articles, section navigation, the reader's vote
+    with django_assert_max_num_queries(8):
         client.get(article.get_absolute_url())
 
 
