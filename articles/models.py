@@ -282,8 +282,8 @@ class Article(models.Model):
         articles of the same section when too few share a tag.
 
         The ranking looks at the newest RELATED_CANDIDATES articles carrying any of its tags, so
-        it costs the same for a tag on ten articles as for one on ten thousand: one query for
-        the ranked articles (a second only when they are too few) and one for their tags.
+        it costs the same for a tag on ten articles as for one on ten thousand: one query (a
+        second only when too few share a tag). Related cards show no tags, so none are fetched.
         """
         tag_ids = [tag.pk for tag in self.tags.all()]
         published = Article.objects.published().card_fields()
@@ -319,7 +319,6 @@ class Article(models.Model):
             related += published.filter(section_id=self.section_id).exclude(pk__in=shown)[
                 : limit - len(related)
             ]
-        models.prefetch_related_objects(related, "tags")
         return related
 
     def provenance_claims(self):

@@ -315,6 +315,17 @@ def test_related_falls_back_to_recent_articles_of_the_same_section(
     assert related == [newer, older]
 
 
+def test_related_cards_link_to_the_article_and_its_section(client, make_article, make_section):
+    section = make_section(name="Climate")
+    article = make_article(section=section, tags=["ice"])
+    related = make_article(title="Glaciers retreat", dek="Faster than modelled.", tags=["ice"])
+    html = client.get(article.get_absolute_url()).content.decode()
+    cards = html[html.index('id="related-heading"') :]
+    assert f'href="{related.get_absolute_url()}">Glaciers retreat</a>' in cards
+    assert "Faster than modelled." in cards
+    assert f'href="{related.section.get_absolute_url()}">{related.section.name}</a>' in cards
+
+
 def test_article_with_nothing_related_shows_no_related_section(client, make_article):
     article = make_article()
     assert "Related articles" not in client.get(article.get_absolute_url()).content.decode()
@@ -356,9 +367,9 @@ def test_article_page_query_count_is_constant(
     article = build_newsroom(
         make_article, make_section, articles=articles, tags=tags, references=references
     )
-    # article + section, tags, references; related: the ranked articles, recent ones of the
-    # section when too few share a tag, their tags; section navigation
-    with django_assert_max_num_queries(7):
+    # article + section, tags, references; related: the ranked articles, and recent ones of
+    # the section when too few share a tag; section navigation
+    with django_assert_max_num_queries(6):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

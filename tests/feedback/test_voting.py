@@ -349,8 +349,8 @@ def test_article_page_query_count_with_a_vote_is_constant(
     article = make_article(tags=["a", "b"])
     make_article(tags=["a"])  # one related article
     client.post(vote_url(article), {"helpful": "no"})
-    # article, tags, references, 3 for related articles, section navigation, the reader's vote
-    with django_assert_max_num_queries(8):
+    # article, tags, references, 2 for related articles, section navigation, the reader's vote
+    with django_assert_max_num_queries(7):
         client.get(article.get_absolute_url())
 
 
