@@ -276,7 +276,7 @@ class Article(models.Model):
     def is_machine_made(self):
         return self.origin in (self.Origin.PIPELINE, self.Origin.ASSISTED)
 
-    def related_articles(self, limit=4):
+    def related_articles(self, tags=None, limit=4):
         """Return up to `limit` published articles to read next: those sharing the most tags with
         this one, then those of the same section, then the most recent; topped up with recent
         articles of the same section when too few share a tag.
@@ -284,8 +284,9 @@ class Article(models.Model):
         The ranking looks at the newest RELATED_CANDIDATES articles carrying any of its tags, so
         it costs the same for a tag on ten articles as for one on ten thousand: one query (a
         second only when too few share a tag). Related cards show no tags, so none are fetched.
+        `tags` are this article's, when the caller has them already.
         """
-        tag_ids = [tag.pk for tag in self.tags.all()]
+        tag_ids = [tag.pk for tag in (self.tags.all() if tags is None else tags)]
         published = Article.objects.published().card_fields()
         related = []
         if tag_ids:

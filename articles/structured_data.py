@@ -13,7 +13,7 @@ IPTC_SOURCE_TYPES = {
 }
 
 
-def news_article(article, request) -> dict:
+def news_article(article, request, tags, references) -> dict:
     """Describe the article as a schema.org NewsArticle; machine-made ones say so."""
     url = request.build_absolute_uri(article.get_absolute_url())
     site_url = request.build_absolute_uri(reverse("articles:list"))
@@ -37,7 +37,7 @@ def news_article(article, request) -> dict:
             },
         },
         "articleSection": article.section.name,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in tags],
         "wordCount": article.word_count,
         "inLanguage": settings.LANGUAGE_CODE,
         "citation": [
@@ -47,7 +47,7 @@ def news_article(article, request) -> dict:
                 "url": reference.url,
                 "publisher": {"@type": "Organization", "name": reference.publisher},
             }
-            for reference in article.references.all()
+            for reference in references
         ],
     }
     if article.origin in IPTC_SOURCE_TYPES:

@@ -18,7 +18,8 @@ class Reference(models.Model):
     accessed_at = models.DateField("accessed on", null=True, blank=True)
 
     class Meta:
-        ordering = ["article", "number"]
+        # By the column, not the article: ordering by the relation would join the articles.
+        ordering = ["article_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "number"], name="reference_unique_number_per_article"
