@@ -1,9 +1,10 @@
 """A whole-page cache for public pages that is never stale and never personal.
 
 Which pages: views marked with `public_page` (listing, article, tag, section, search, archives,
-feeds, sitemaps). Which requests: GET and HEAD without a session, vote or messages cookie, so
-the HTML is the same for every reader who gets it; anyone with such a cookie (a reader who
-voted, staff) gets a freshly rendered page. A hit is answered here, before sessions, CSRF and
+feeds, sitemaps). Which requests: GET and HEAD without a session or messages cookie, nor a
+cookie the page itself depends on (the reader's vote, on article pages), so the HTML is the
+same for every reader who gets it; anyone else (staff, a reader opening an article they voted
+on) gets a freshly rendered page. A hit is answered here, before sessions, CSRF and
 authentication run, and without a database query.
 
 Never stale: every key carries a content version. Any change readers could see (an article,
@@ -25,11 +26,9 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 
-from feedback.voters import COOKIE_NAME as VOTER_COOKIE
-
 STATE_KEY = "page-cache:state"
-# A reader with one of these gets a page rendered for them (the session cookie too).
-PERSONAL_COOKIES = (VOTER_COOKIE, CookieStorage.cookie_name)
+# A reader with one of these gets every public page rendered for them (the session cookie too).
+PERSONAL_COOKIES = (CookieStorage.cookie_name,)
 STORED_HEADERS = (
     "Content-Type",
     "Last-Modified",
@@ -41,17 +40,19 @@ STORED_HEADERS = (
 )
 
 
-def public_page(view):
-    """Mark a view whose anonymous responses may be cached and shared."""
+def public_page(view, personalised_by=()):
+    """Mark a view whose anonymous responses may be cached and shared; `personalised_by` names
+    the further cookies that change what it shows."""
     view.public_page = True
+    view.personalised_by = tuple(personalised_by)
     return view
 
 
-def is_public_request(request) -> bool:
+def is_public_request(request, personalised_by=()) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
-    personal = (settings.SESSION_COOKIE_NAME, *PERSONAL_COOKIES)
-    return not any(name in request.COOKIES for name in personal)
+    personal = (settings.SESSION_COOKIE_NAME, *PERSONAL_COOKIES, *personalised_by)
+    return not any(request.COOKIES.get(name) for name in personal)  # "" is a deleted cookie
 
 
 def invalidate() -> None:
@@ -93,8 +94,9 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.is_public = is_public_request(request)
-        if not self.is_public_page(request):
+        view = self.public_view(request)
+        request.is_public = view is not None and is_public_request(request, view.personalised_by)
+        if view is None:
             return self.get_response(request)
         if not request.is_public:
             response = self.get_response(request)
@@ -116,11 +118,13 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def is_public_page(request) -> bool:
+    def public_view(request):
+        """Return the view marked with `public_page` that answers this request, if any."""
         try:
-            return getattr(resolve(request.path_info).func, "public_page", False)
+            view = resolve(request.path_info).func
         except Resolver404:
-            return False
+            return None
+        return view if getattr(view, "public_page", False) else None
 
     @staticmethod
     def store(response) -> dict:

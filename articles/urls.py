@@ -2,12 +2,18 @@ from django.urls import path
 
 from articles import feeds, views
 from articles.page_cache import public_page
+from feedback.voters import COOKIE_NAME as VOTER_COOKIE
 
 app_name = "articles"
 
 urlpatterns = [
     path("", public_page(views.ArticleListView.as_view()), name="list"),
-    path("articles/<slug:slug>/", public_page(views.ArticleDetailView.as_view()), name="detail"),
+    path(
+        "articles/<slug:slug>/",
+        # The page shows the reader's own answer to "Was this article helpful?".
+        public_page(views.ArticleDetailView.as_view(), personalised_by=[VOTER_COOKIE]),
+        name="detail",
+    ),
     path("tags/", public_page(views.TagIndexView.as_view()), name="tags"),
     path("tags/<slug:slug>/", public_page(views.TagArticleListView.as_view()), name="tag"),
     path(

@@ -241,6 +241,18 @@ def test_a_readers_own_page_is_never_stored(make_article):
     assert Client().get(article.get_absolute_url())["X-Cache"] == "miss"
 
 
+def test_a_reader_who_voted_still_gets_cached_listings(make_article):
+    article = make_article(title="Voted on")
+    section_url = article.section.get_absolute_url()
+    Client().get("/"), Client().get(section_url)  # both are now in the cache
+    reader = Client()
+    reader.post(f"{article.get_absolute_url()}feedback/", {"helpful": "yes"}, follow=True)
+    own = reader.get(article.get_absolute_url())  # their answer: rendered for them
+    assert "X-Cache" not in own and "You answered <strong>Yes</strong>" in own.content.decode()
+    assert reader.get("/")["X-Cache"] == "hit"
+    assert reader.get(section_url)["X-Cache"] == "hit"
+
+
 def test_staff_preview_of_a_draft_is_never_cached(client, editor, make_article):
     draft = make_article(title="Secret draft", status=Article.Status.DRAFT)
     staff = Client()
