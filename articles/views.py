@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
 from django.views.generic import (
     DetailView,
@@ -151,21 +152,24 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         article = self.object
-        tags = list(article.tags.all())
-        references = list(article.references.all())
+        # Read only when a cached fragment that shows them is stale, then once.
+        tags = SimpleLazyObject(lambda: list(article.tags.all()))
+        references = SimpleLazyObject(lambda: list(article.references.all()))
         return super().get_context_data(
             tags=tags,
             references=references,
-            # Called by the template only when its cached fragment is stale.
             related_articles=partial(article.related_articles, tags=tags),
             is_preview=not article.is_published(),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
-            structured_data=[
-                structured_data.news_article(article, self.request, tags, references),
-                structured_data.breadcrumbs(article, self.request),
-            ],
+            structured_data=partial(self.structured_data, article, tags, references),
             **kwargs,
         )
+
+    def structured_data(self, article, tags, references):
+        return [
+            structured_data.news_article(article, self.request, tags, references),
+            structured_data.breadcrumbs(article, self.request),
+        ]
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

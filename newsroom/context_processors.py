@@ -9,6 +9,8 @@ def site(request):
         "site_name": settings.NEWSROOM_SITE_NAME,
         "canonical_url": canonical_url(request),
         "content_version": lambda: page_cache.request_version(request),
+        # How long fragments shared between readers are kept (0 with DEBUG: edits show at once).
+        "cache_seconds": settings.PAGE_CACHE_SECONDS,
     }
 
 

@@ -93,9 +93,20 @@ def test_last_modified_follows_the_article(client, cached_article):
 # Every change readers could see makes the affected pages fresh at once
 
 
-def test_editing_an_article_in_the_admin_refreshes_its_pages(reader, editor_client, cached_article):
+@pytest.fixture
+def voter(cached_article):
+    """A reader who voted on the cached article: their article pages are rendered for them."""
+    client = Client()
+    client.post("/articles/cached/feedback/", {"helpful": "yes"}, follow=True)
+    return client
+
+
+def test_editing_an_article_in_the_admin_refreshes_its_pages(
+    reader, voter, editor_client, cached_article
+):
     for url in ["/", "/articles/cached/", "/feeds/rss/", "/search/?q=cached"]:
         html(reader, url)
+    assert "Original source" in html(voter, "/articles/cached/")  # its fragments are stored
     data = {
         "title": "Cached, corrected",
         "slug": "cached",
@@ -125,8 +136,24 @@ def test_editing_an_article_in_the_admin_refreshes_its_pages(reader, editor_clie
     assert response.status_code == 302
     for url in ["/", "/articles/cached/", "/feeds/rss/"]:
         assert "Cached, corrected" in html(reader, url), url
-    article_html = html(reader, "/articles/cached/")
-    assert "A corrected claim" in article_html and "Replacement source" in article_html
+    for client in (reader, voter):
+        article_html = html(client, "/articles/cached/")
+        assert "A corrected claim" in article_html and "Replacement source" in article_html
+        assert "Original source" not in article_html
+        assert '<meta property="og:title" content="Cached, corrected">' in article_html
+
+
+def test_a_readers_own_page_reuses_the_shared_fragments(
+    voter, cached_article, make_article, django_assert_max_num_queries
+):
+    make_article(title="Also on Go", tags=["Go"])
+    html(voter, "/articles/cached/")
+    # The article and the reader's vote; no tags, references or related articles: those
+    # parts come from the fragments the first render stored.
+    with django_assert_max_num_queries(2):
+        again = html(voter, "/articles/cached/")
+    for shown in ("Original source", ">Go</a>", "Also on Go", "You answered <strong>Yes</strong>"):
+        assert shown in again
 
 
 @pytest.mark.parametrize(
@@ -278,3 +305,8 @@ def test_the_cache_can_be_turned_off(client, cached_article, settings):
     settings.PAGE_CACHE_SECONDS = 0
     client.get("/")
     assert client.get("/")["X-Cache"] == "off"
+    client.get("/articles/cached/")
+    # Fragments are not kept either: a change that signals nothing (a template edit, say)
+    # shows at once.
+    Article.objects.filter(pk=cached_article.pk).update(dek="Edited quietly")
+    assert '<p class="article__dek">Edited quietly</p>' in html(client, "/articles/cached/")
