@@ -9,7 +9,7 @@ AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench lint format clean
+.PHONY: run serve test bench bench-breakdown lint format clean
 
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
@@ -28,6 +28,10 @@ serve: $(INSTALLED) .env
 bench: $(INSTALLED) .env
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py
+
+# Where an uncached article page spends its time, part by part (after `make bench`).
+bench-breakdown: $(INSTALLED) .env
+	$(BIN)/python bench/breakdown.py
 
 test: $(INSTALLED) .env $(AXE)
 	$(BIN)/python manage.py makemigrations --check --dry-run

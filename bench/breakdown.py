@@ -1,0 +1,102 @@
+#!/usr/bin/env python
+"""Where an uncached article page spends its time: `make bench-breakdown`.
+
+Runs in one process against the benchmark's database (`make bench` builds it), with the
+benchmark's production settings, on random articles with every cache cold: the whole request
+through Django's WSGI handler, the fixed-string ceiling the same way, then the parts of the
+article page one by one. Milliseconds per article, one thread, no HTTP server.
+"""
+
+import io
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run  # noqa: E402 - sets the environment the benchmark's server runs with
+
+SAMPLE = 200
+
+
+def request_through_django(app, path):
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": str(run.PORT),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+    }
+    return b"".join(app(environ, lambda status, headers, exc_info=None: None))
+
+
+def per_call(function, items):
+    """Return the mean milliseconds of function(item), and the results."""
+    started = time.perf_counter()
+    results = [function(item) for item in items]
+    return (time.perf_counter() - started) / len(items) * 1000, results
+
+
+def main():
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import cache
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from articles.models import Article
+    from articles.views import ArticleDetailView
+
+    app = WSGIHandler()
+    rng = random.Random(5)
+    slugs = list(Article.objects.published().values_list("slug", flat=True))
+    for slug in rng.sample(slugs, 20):  # imports, connections
+        request_through_django(app, f"/articles/{slug}/")
+    cache.clear()
+
+    rows = []
+    ceiling, _ = per_call(lambda _: request_through_django(app, "/bench/ceiling"), range(SAMPLE))
+    rows.append(("ceiling (fixed string), whole request", ceiling))
+    page, _ = per_call(
+        lambda slug: request_through_django(app, f"/articles/{slug}/"), rng.sample(slugs, SAMPLE)
+    )
+    rows.append(("article, uncached, whole request", page))
+
+    request = RequestFactory().get("/", HTTP_HOST="127.0.0.1")
+    request.user, request.is_public = AnonymousUser(), True
+    view = ArticleDetailView()
+    view.setup(request)
+    articles = view.get_queryset()
+    took, sample = per_call(lambda slug: articles.get(slug=slug), rng.sample(slugs, SAMPLE))
+    rows.append(("  the article (1 query)", took))
+    took, _ = per_call(lambda a: (list(a.tags.all()), list(a.references.all())), sample)
+    rows.append(("  its tags and references (2 queries)", took))
+    took, related = per_call(lambda article: article.related_articles(), sample)
+    rows.append(("  related articles (reads the tags again, then 1 query)", took))
+
+    def render(article_and_related):
+        view.object, related_articles = article_and_related
+        context = view.get_context_data(object=view.object)
+        context["related_articles"] = related_articles
+        return render_to_string("articles/article_detail.html", context, request)
+
+    cache.clear()
+    took, _ = per_call(render, list(zip(sample, related, strict=True)))
+    rows.append(("  the template (reads the tags and references again)", took))
+
+    width = max(len(name) for name, _ in rows)
+    for name, took in rows:
+        print(f"{name:<{width}} {took:7.2f} ms")
+    print(f"\nceiling ÷ uncached article, in one process: {ceiling / page:.1%}")
+
+
+if __name__ == "__main__":
+    main()
