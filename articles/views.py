@@ -16,7 +16,7 @@ from django.views.generic import (
 from taggit.models import Tag
 
 from articles import structured_data
-from articles.models import Article, Page, Section, tags_in_use
+from articles.models import Article, Page, Section, tags_in_use, tags_with_counts
 from articles.search import MAX_QUERY_LENGTH, clean_query, search, snippet
 
 
@@ -135,7 +135,7 @@ class TagIndexView(TemplateView):
     template_name = "articles/tag_index.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tags=tags_in_use(), **kwargs)
+        return super().get_context_data(tags=tags_with_counts(), **kwargs)
 
 
 class ArticleDetailView(DetailView):
