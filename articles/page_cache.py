@@ -16,6 +16,7 @@ next scheduled article goes live; the first request after that moment sets a new
 import hashlib
 import time
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -29,6 +30,21 @@ from django.utils.cache import patch_cache_control, patch_vary_headers, set_resp
 STATE_KEY = "page-cache:state"
 # A reader with one of these gets every public page rendered for them (the session cookie too).
 PERSONAL_COOKIES = (CookieStorage.cookie_name,)
+# Click identifiers of ad and social networks and newsletters; utm_* are dropped too.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+    }
+)
 STORED_HEADERS = (
     "Content-Type",
     "Last-Modified",
@@ -84,8 +100,22 @@ def request_version(request) -> str:
     return request.content_version
 
 
+def drop_tracking_parameters(request) -> None:
+    """Forget campaign and click identifiers (utm_*, fbclid, …): they never change a public
+    page, and a link shared on social media would otherwise miss the cache on every click."""
+    if any(is_tracking(name) for name in request.GET):
+        request.GET = request.GET.copy()
+        for name in [name for name in request.GET if is_tracking(name)]:
+            del request.GET[name]
+
+
+def is_tracking(name: str) -> bool:
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
+
+
 def page_key(request, version: str) -> str:
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    query = urlencode([(name, values) for name, values in sorted(request.GET.lists())], True)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     return f"page-cache:{version}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
@@ -98,6 +128,7 @@ class PageCacheMiddleware:
         request.is_public = view is not None and is_public_request(request, view.personalised_by)
         if view is None:
             return self.get_response(request)
+        drop_tracking_parameters(request)
         if not request.is_public:
             response = self.get_response(request)
             patch_cache_control(response, private=True, no_cache=True)

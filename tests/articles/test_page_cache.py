@@ -268,6 +268,19 @@ def test_a_readers_own_page_is_never_stored(make_article):
     assert Client().get(article.get_absolute_url())["X-Cache"] == "miss"
 
 
+def test_tracking_parameters_share_the_cached_page(client, cached_article):
+    assert client.get("/articles/cached/?utm_source=newsletter")["X-Cache"] == "miss"
+    for variant in ("?fbclid=IwAR0abc", "?utm_medium=social&utm_campaign=x", ""):
+        assert client.get(f"/articles/cached/{variant}")["X-Cache"] == "hit", variant
+
+
+def test_tracking_parameters_never_reach_links_on_shared_pages(client, make_article):
+    for number in range(25):
+        make_article(title=f"Model {number}", body="A model.")
+    page = html(client, "/search/?q=model&utm_source=feed&page=1")
+    assert "utm_source" not in page and "?q=model&amp;page=2" in page
+
+
 def test_a_reader_who_voted_still_gets_cached_listings(make_article):
     article = make_article(title="Voted on")
     section_url = article.section.get_absolute_url()
