@@ -160,6 +160,8 @@ class ArticleDetailView(DetailView):
             references=references,
             related_articles=partial(article.related_articles, tags=tags),
             is_preview=not article.is_published(),
+            reuse_fragments=article.is_published()
+            and not getattr(self.request, "is_public", False),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
             structured_data=partial(self.structured_data, article, tags, references),
             **kwargs,
