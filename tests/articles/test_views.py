@@ -303,6 +303,17 @@ def test_related_articles_rank_by_shared_tags_then_section_then_recency(
     assert related == [two_tags, one_tag_same_section, one_tag_newer, one_tag_older]
 
 
+def test_related_ranking_looks_only_at_the_newest_articles_of_its_tags(
+    client, make_article, monkeypatch
+):
+    monkeypatch.setattr("articles.models.RELATED_CANDIDATES", 2)
+    old_match = make_article(title="Old, both tags", tags=["a", "b"])
+    newer = [make_article(title=f"Newer {n}", tags=["a"]) for n in range(2)]
+    article = make_article(tags=["a", "b"])
+    related = client.get(article.get_absolute_url()).context["related_articles"]()
+    assert old_match not in related and set(newer) <= set(related)
+
+
 def test_related_falls_back_to_recent_articles_of_the_same_section(
     client, make_article, make_section
 ):
