@@ -14,7 +14,8 @@ from articles.rendering import format_numbers, render_body
 SEARCH_CONFIG = "english"
 # Columns only the article page (or search) reads; lists leave them in the database.
 LONG_FIELDS = ("body", "body_html", "body_text", "search_vector")
-# How many of the newest articles sharing a tag the related-articles ranking considers.
+# How many of the newest articles carrying any of an article's tags its related-articles
+# ranking considers.
 RELATED_CANDIDATES = 100
 
 

@@ -152,6 +152,7 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         article = self.object
+        is_preview = not article.is_published()
         # Read only when a cached fragment that shows them is stale, then once.
         tags = SimpleLazyObject(lambda: list(article.tags.all()))
         references = SimpleLazyObject(lambda: list(article.references.all()))
@@ -159,9 +160,9 @@ class ArticleDetailView(DetailView):
             tags=tags,
             references=references,
             related_articles=partial(article.related_articles, tags=tags),
-            is_preview=not article.is_published(),
-            reuse_fragments=article.is_published()
-            and not getattr(self.request, "is_public", False),
+            is_preview=is_preview,
+            # Pages rendered for one reader reuse the article's parts; shared ones are cached whole.
+            reuse_fragments=not is_preview and not getattr(self.request, "is_public", False),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
             structured_data=partial(self.structured_data, article, tags, references),
             **kwargs,

@@ -102,8 +102,8 @@ DATABASES = {
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Keep each worker's connection open between requests: opening one costs more than a whole
-# page render. Checked before reuse, so a restarted database only costs one retry.
+# Keep each worker's connection open between requests (opening one costs a PostgreSQL process
+# start); checked before reuse, so a restarted database costs a reconnection, not an error.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
