@@ -14,9 +14,6 @@ from articles.rendering import format_numbers, render_body
 SEARCH_CONFIG = "english"
 # Columns only the article page (or search) reads; lists leave them in the database.
 LONG_FIELDS = ("body", "body_html", "body_text", "search_vector")
-# How many of the newest articles carrying any of an article's tags its related-articles
-# ranking considers.
-RELATED_CANDIDATES = 100
 
 
 class Section(models.Model):
@@ -283,50 +280,12 @@ class Article(models.Model):
         return self.origin in (self.Origin.PIPELINE, self.Origin.ASSISTED)
 
     def related_articles(self, tags=None, limit=4):
-        """Return up to `limit` published articles to read next: those sharing the most tags with
-        this one, then those of the same section, then the most recent; topped up with recent
-        articles of the same section when too few share a tag.
+        """Return up to `limit` published articles to read next (`articles.related` says how
+        they are chosen). `tags` are this article's, when the caller has them already."""
+        from articles.related import related_articles  # it builds on the models defined here
 
-        The ranking looks at the newest RELATED_CANDIDATES articles carrying any of its tags, so
-        it costs the same for a tag on ten articles as for one on ten thousand: one query (a
-        second only when too few share a tag). Related cards show no tags, so none are fetched.
-        `tags` are this article's, when the caller has them already.
-        """
-        tag_ids = [tag.pk for tag in (self.tags.all() if tags is None else tags)]
-        published = Article.objects.published().card_fields()
-        related = []
-        if tag_ids:
-            links = TaggedArticle.objects.filter(tag_id__in=tag_ids)
-            candidates = (
-                links.exclude(content_object_id=self.pk)
-                .order_by("-content_object_id")
-                .values("content_object_id")[:RELATED_CANDIDATES]
-            )
-            shared_tags = (
-                links.filter(content_object_id=models.OuterRef("pk"))
-                .values("content_object_id")
-                .annotate(count=Count("pk"))
-                .values("count")
-            )
-            same_section = models.Case(
-                models.When(section_id=self.section_id, then=1),
-                default=0,
-                output_field=models.IntegerField(),
-            )
-            related = list(
-                published.filter(pk__in=candidates).order_by(
-                    models.Subquery(shared_tags).desc(),
-                    same_section.desc(),
-                    "-published_at",
-                    "-pk",
-                )[:limit]
-            )
-        if len(related) < limit:
-            shown = [self.pk, *(article.pk for article in related)]
-            related += published.filter(section_id=self.section_id).exclude(pk__in=shown)[
-                : limit - len(related)
-            ]
-        return related
+        tags = self.tags.all() if tags is None else tags
+        return related_articles(self, [tag.pk for tag in tags], limit)
 
     def provenance_claims(self):
         """Return what the disclosure may claim: only what the article's flags say."""

@@ -306,7 +306,7 @@ def test_related_articles_rank_by_shared_tags_then_section_then_recency(
 def test_related_ranking_looks_only_at_the_newest_articles_of_its_tags(
     client, make_article, monkeypatch
 ):
-    monkeypatch.setattr("articles.models.RELATED_CANDIDATES", 2)
+    monkeypatch.setattr("articles.related.RELATED_CANDIDATES", 2)
     old_match = make_article(title="Old, both tags", tags=["a", "b"])
     newer = [make_article(title=f"Newer {n}", tags=["a"]) for n in range(2)]
     article = make_article(tags=["a", "b"])
@@ -335,6 +335,8 @@ def test_related_cards_link_to_the_article_and_its_section(client, make_article,
     assert f'href="{related.get_absolute_url()}">Glaciers retreat</a>' in cards
     assert "Faster than modelled." in cards
     assert f'href="{related.section.get_absolute_url()}">{related.section.name}</a>' in cards
+    assert f'<time datetime="{related.published_at.isoformat()}">' in cards
+    assert f"{related.published_at:%B} {related.published_at.day}, " in cards
 
 
 def test_article_with_nothing_related_shows_no_related_section(client, make_article):
