@@ -279,13 +279,14 @@ class Article(models.Model):
     def is_machine_made(self):
         return self.origin in (self.Origin.PIPELINE, self.Origin.ASSISTED)
 
-    def related_articles(self, tags=None, limit=4):
+    def related_articles(self, tags=None, limit=4, version=None):
         """Return up to `limit` published articles to read next (`articles.related` says how
-        they are chosen). `tags` are this article's, when the caller has them already."""
+        they are chosen). `tags` are this article's, when the caller has them already;
+        `version` is the request's content version (see `page_cache`)."""
         from articles.related import related_articles  # it builds on the models defined here
 
         tags = self.tags.all() if tags is None else tags
-        return related_articles(self, [tag.pk for tag in tags], limit)
+        return related_articles(self, [tag.pk for tag in tags], limit, version)
 
     def provenance_claims(self):
         """Return what the disclosure may claim: only what the article's flags say."""

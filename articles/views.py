@@ -15,7 +15,7 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
-from articles import structured_data
+from articles import page_cache, structured_data
 from articles.models import Article, Page, Section, tags_in_use, tags_with_counts
 from articles.search import MAX_QUERY_LENGTH, clean_query, search, snippet
 
@@ -159,7 +159,11 @@ class ArticleDetailView(DetailView):
         return super().get_context_data(
             tags=tags,
             references=references,
-            related_articles=partial(article.related_articles, tags=tags),
+            related_articles=partial(
+                article.related_articles,
+                tags=tags,
+                version=page_cache.request_version(self.request),
+            ),
             is_preview=is_preview,
             # Pages rendered for one reader reuse the article's parts; shared ones are cached whole.
             reuse_fragments=not is_preview and not getattr(self.request, "is_public", False),

@@ -109,7 +109,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
-    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://newsroom")
+    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://newsroom"),
+    # Each worker's own memory, for small pieces shared by many pages (the header, the footer,
+    # related-article windows and cards). Every key carries the content version, so a change
+    # readers could see is never missed even though workers do not share these.
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "newsroom-local",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,6 +2,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -339,6 +340,37 @@ def test_related_cards_link_to_the_article_and_its_section(client, make_article,
     assert f"{related.published_at:%B} {related.published_at.day}, " in cards
 
 
+def test_related_articles_follow_changes_to_the_other_articles(editor_client, make_article):
+    reader = Client()
+    article = make_article(tags=["ice"])
+    other = make_article(title="Glaciers retreat", tags=["ice"])
+    assert "Glaciers retreat" in reader.get(article.get_absolute_url()).content.decode()
+    other.title = "Glaciers retreat faster"
+    other.save()
+    assert "Glaciers retreat faster" in reader.get(article.get_absolute_url()).content.decode()
+    editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "unpublish", "_selected_action": [other.pk]},
+    )
+    assert "Glaciers retreat" not in reader.get(article.get_absolute_url()).content.decode()
+    make_article(title="Sea ice thins", tags=["ice"])
+    assert "Sea ice thins" in reader.get(article.get_absolute_url()).content.decode()
+
+
+def test_related_articles_reuse_what_other_article_pages_read(
+    client, make_article, make_section, django_assert_max_num_queries
+):
+    section = make_section()
+    first, second = (make_article(section=section, tags=["a", "b"]) for _ in range(2))
+    make_article(section=section, tags=["a"])
+    client.get(first.get_absolute_url())
+    # The article, its tags and references, and at most the cards not shown before: the
+    # newest articles of its tags and section were read for the first page.
+    with django_assert_max_num_queries(4):
+        html = client.get(second.get_absolute_url()).content.decode()
+    assert f'href="{first.get_absolute_url()}"' in html
+
+
 def test_article_with_nothing_related_shows_no_related_section(client, make_article):
     article = make_article()
     assert "Related articles" not in client.get(article.get_absolute_url()).content.decode()
@@ -380,8 +412,8 @@ def test_article_page_query_count_is_constant(
     article = build_newsroom(
         make_article, make_section, articles=articles, tags=tags, references=references
     )
-    # article + section, tags, references; related: the ranked articles, and recent ones of
-    # the section when too few share a tag; section navigation
+    # article + section, tags, references; related: the newest articles of its tags and
+    # section, then the cards; section navigation
     with django_assert_max_num_queries(6):
         assert client.get(article.get_absolute_url()).status_code == 200
 

@@ -17,7 +17,7 @@ def redis_cache(settings):
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL} (TEST_REDIS_URL); CI and `make bench` have one")
-    settings.CACHES = {"default": environ.Env.cache_url_config(REDIS_URL)}  # as settings read it
+    settings.CACHES = {**settings.CACHES, "default": environ.Env.cache_url_config(REDIS_URL)}
     cache.clear()
     yield
     cache.clear()
