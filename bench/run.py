@@ -308,6 +308,8 @@ def main():
             rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
             print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
         settle(rows[-1])
+        remeasure_ceiling(rows[0])
+        settle(rows[0])
         votes_before = Vote.objects.count()
         result = run_wrk(f"/articles/{article}/feedback/", vote_script(article))
         stored = Vote.objects.count() - votes_before
@@ -328,6 +330,17 @@ def main():
 
     indexes = explain_checks()
     report(rows, indexes)
+
+
+def remeasure_ceiling(row):
+    """Run the ceiling again after the pages and keep the better run: a ceiling measured while
+    the machine was busy with something else would make every ratio look better than it is."""
+    again = run_wrk("/bench/ceiling")
+    runs, errors = [row["rps"], again["rps"]], row["errors"] + again["errors"]
+    if again["rps"] > row["rps"]:
+        row.update(again)
+    row.update(rps_runs=runs, errors=errors)  # errors count in either run
+    print(f"  {'ceiling, again':<24} {again['rps']:>9,.0f} req/s", flush=True)
 
 
 def report(rows, indexes):
@@ -358,8 +371,10 @@ def report(rows, indexes):
             f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>6} {queries:>7} "
             f"{row['cache']:>6}"
         )
+    first, last = by_page["ceiling (fixed string)"]["rps_runs"]
+    print(f"\nCeiling: {first:,.0f} req/s first, {last:,.0f} last; the better one is used.")
     vote = by_page["vote (POST)"]
-    print(f"\nVotes stored: {vote['votes_stored']:,}; lost: {vote['votes_lost']}")
+    print(f"Votes stored: {vote['votes_stored']:,}; lost: {vote['votes_lost']}")
     print()
     for name, ok in checks.items():
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
