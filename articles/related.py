@@ -9,8 +9,8 @@ every article shares rather than from a query of its own: each tag's newest arti
 section's newest articles (a "window": ids, sections and dates), and each related article's card.
 Each worker keeps them in its memory (the "local" cache) under the content version, so a change
 readers could see starts them afresh and none is ever stale; whatever is missing is read in one
-query for the windows and one for the cards. Both queries are written by hand: the ORM's
-versions cost two to three times as much, on the hottest path there is.
+query for the windows and one for the cards. Both queries are written by hand, as this is the
+site's hottest path and the ORM's versions cost two to three times as much.
 """
 
 import heapq
