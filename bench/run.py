@@ -269,10 +269,17 @@ def main():
     tag = Tag.objects.annotate(n=Count("articles_taggedarticle_items")).order_by("-n").first()
     section = Section.objects.order_by("pk").first()
     deep_page = max(1, min(2000, len(slugs) // 20 - 1))
+    uncached_slugs = rng.sample(slugs, min(20000, len(slugs)))
     from bench.data import TOPICS, WORDS
 
     scenarios = [
         ("ceiling (fixed string)", "/bench/ceiling", None, 1),
+        (
+            "one-query page",
+            f"/bench/one-query/{slugs[0]}/",
+            random_paths_script(f"/bench/one-query/{s}/" for s in uncached_slugs),
+            1,
+        ),
         ("listing, page 1", "/", None, 2),
         (f"listing, page {deep_page}", f"/?page={deep_page}", None, 2),
         ("article, cached", f"/articles/{article}/", None, 2),
@@ -285,9 +292,7 @@ def main():
         (
             "article, uncached",
             f"/articles/{slugs[0]}/",
-            random_paths_script(
-                f"/articles/{s}/" for s in rng.sample(slugs, min(20000, len(slugs)))
-            ),
+            random_paths_script(f"/articles/{s}/" for s in uncached_slugs),
             1,
         ),
         ("tag", f"/tags/{tag.slug}/", None, 2),
