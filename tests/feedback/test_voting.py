@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -358,3 +359,15 @@ def test_staff_preview_has_no_voting(client, editor, make_article):
     draft = make_article(status=Article.Status.DRAFT)
     client.force_login(editor)
     assert 'id="feedback"' not in client.get(draft.get_absolute_url()).content.decode()
+
+
+def test_a_readers_vote_has_one_index_to_be_found_by(db):
+    """The vote lookup (article and reader) must not be able to fall back on an index of the
+    article alone: with statistics that lag behind a story collecting thousands of votes,
+    PostgreSQL chose it and read every vote of the story to find one reader's (2.5 ms instead
+    of 0.02 ms, measured on the benchmark's data)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Vote._meta.db_table)
+    indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+    by_article = [columns for columns in indexed if columns[0] == "article_id"]
+    assert by_article == [["article_id", "voter"]]
