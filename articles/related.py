@@ -77,31 +77,28 @@ class RelatedCache:
     def windows(self, keys):
         """Return {key: [(id, section id, published at), …] newest first} for keys of the form
         ("tag", id, size) or ("section", id, size)."""
-        found = self.cache.get_many([self.key(*key) for key in keys])
-        windows = {key: found[self.key(*key)] for key in keys if self.key(*key) in found}
-        missing = [key for key in keys if key not in windows]
-        if missing:
-            read = read_windows(missing)
-            self.cache.set_many(
-                {self.key(*key): window for key, window in read.items()},
-                settings.PAGE_CACHE_SECONDS,
-            )
-            windows.update(read)
-        return windows
+        return self.fetch(keys, lambda key: self.key(*key), read_windows)
 
     def cards(self, ids):
         """Return the articles `ids` as their cards show them (with the section), in order."""
-        found = self.cache.get_many([self.key("card", pk) for pk in ids])
-        cards = {pk: found[self.key("card", pk)] for pk in ids if self.key("card", pk) in found}
-        missing = [pk for pk in ids if pk not in cards]
+        cards = self.fetch(ids, lambda pk: self.key("card", pk), read_cards)
+        return [cards[pk] for pk in ids if pk in cards]
+
+    def fetch(self, keys, name, read):
+        """Return {key: value} from memory, where `name(key)` is stored; `read(missing keys)`
+        reads the rest from the database, and they are kept for the next page."""
+        names = {key: name(key) for key in keys}
+        found = self.cache.get_many(list(names.values()))
+        values = {key: found[names[key]] for key in keys if names[key] in found}
+        missing = [key for key in keys if key not in values]
         if missing:
-            read = read_cards(missing)
+            read_now = read(missing)
             self.cache.set_many(
-                {self.key("card", pk): card for pk, card in read.items()},
+                {names[key]: value for key, value in read_now.items()},
                 settings.PAGE_CACHE_SECONDS,
             )
-            cards.update(read)
-        return [cards[pk] for pk in ids if pk in cards]
+            values.update(read_now)
+        return values
 
 
 def read_windows(keys):
