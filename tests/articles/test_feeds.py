@@ -117,3 +117,34 @@ def test_pages_advertise_their_feeds(client, make_article, make_section):
     assert 'href="/sections/tools/rss/"' in client.get("/sections/tools/").content.decode()
     assert 'href="/tags/go/atom/"' in client.get("/tags/go/").content.decode()
     assert 'href="/feeds/rss/"' in client.get(article.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sections/tools/rss/",
+        "/sections/tools/atom/",
+        "/tags/go/rss/",
+        "/tags/go/atom/",
+    ],
+)
+def test_section_and_tag_feeds_list_exactly_the_published_articles(
+    client, make_article, make_section, url
+):
+    tools = make_section(name="Tools", slug="tools")
+    now = timezone.now()
+    for title, overrides in [
+        ("Published", {}),
+        ("Published just now", {"published_at": now - dt.timedelta(seconds=1)}),
+        ("Draft", {"status": Article.Status.DRAFT}),
+        ("In review", {"status": Article.Status.IN_REVIEW}),
+        ("Archived", {"status": Article.Status.ARCHIVED}),
+        ("Scheduled", {"published_at": now + dt.timedelta(minutes=5)}),
+    ]:
+        make_article(title=title, section=tools, tags=["Go"], **overrides)
+    feed = parse(client, url)
+    if feed.tag == f"{ATOM}feed":
+        titles = [entry.findtext(f"{ATOM}title") for entry in feed.findall(f"{ATOM}entry")]
+    else:
+        titles = [item.findtext("title") for item in feed.find("channel").findall("item")]
+    assert sorted(titles) == ["Published", "Published just now"]

@@ -4,11 +4,13 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import Client
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from articles.models import Article, Page
+from articles.page_cache import public_page
 from feedback.voters import COOKIE_NAME
 from tests.conftest import reference
 
@@ -230,6 +232,23 @@ def test_an_import_refreshes_the_pages(client, tmp_path, db):
     assert "Imported twice" in html(client, "/articles/imported-once/")
 
 
+@pytest.mark.parametrize("after_go_live", [dt.timedelta(0), dt.timedelta(seconds=61)])
+def test_a_scheduled_article_appears_at_its_time_though_the_cached_pages_have_not_expired(
+    client, make_article, after_go_live
+):
+    noon = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+    go_live = noon + dt.timedelta(minutes=5)
+    with time_machine.travel(noon, tick=False) as clock:
+        make_article(title="Already out")
+        make_article(title="Coming soon", slug="coming-soon", published_at=go_live)
+        assert "Coming soon" not in html(client, "/")
+        assert client.get("/")["X-Cache"] == "hit"
+        assert client.get("/articles/coming-soon/").status_code == 404
+        clock.move_to(go_live + after_go_live)  # well within PAGE_CACHE_SECONDS of caching
+        assert "Coming soon" in html(client, "/")
+        assert client.get("/articles/coming-soon/").status_code == 200
+
+
 def test_a_scheduled_article_appears_at_its_time_without_anyone_touching_it(client, make_article):
     make_article(title="Already out")
     make_article(title="Coming soon", published_at=timezone.now() + dt.timedelta(hours=1))
@@ -323,3 +342,63 @@ def test_the_cache_can_be_turned_off(client, cached_article, settings):
     # shows at once.
     Article.objects.filter(pk=cached_article.pk).update(dek="Edited quietly")
     assert '<p class="article__dek">Edited quietly</p>' in html(client, "/articles/cached/")
+
+
+def test_each_host_gets_its_own_pages(client, make_article, settings):
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    make_article(title="Shared story")
+    one = client.get("/", HTTP_HOST="one.example")
+    assert one.status_code == 200 and one["X-Cache"] == "miss"
+    assert client.get("/", HTTP_HOST="one.example")["X-Cache"] == "hit"
+    two = client.get("/", HTTP_HOST="two.example")
+    assert two["X-Cache"] == "miss"
+    assert '<link rel="canonical" href="http://two.example/">' in two.content.decode()
+    assert "one.example" not in two.content.decode()
+
+
+def test_a_missing_page_is_never_stored(client, db):
+    assert client.get("/articles/not-yet/")["X-Cache"] == "miss"
+    second = client.get("/articles/not-yet/")
+    assert second.status_code == 404 and second["X-Cache"] == "miss"
+
+
+# Public views made for these tests: what the page cache must refuse to store
+
+renders = []
+
+
+def counted(status=200, cookie=False):
+    def view(request):
+        renders.append(request.path)
+        response = HttpResponse(f"Render {len(renders)}", status=status)
+        if cookie:
+            response.set_cookie("greeting", "hello")
+        return response
+
+    return public_page(view)
+
+
+urlpatterns = [
+    path("sets-a-cookie/", counted(cookie=True)),
+    path("gone/", counted(status=410)),
+    path("fails/", counted(status=500)),
+    path("unavailable/", counted(status=503)),
+    path("plain/", counted()),
+]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("url", ["/sets-a-cookie/", "/gone/", "/fails/", "/unavailable/"])
+def test_responses_that_set_a_cookie_or_are_errors_are_never_stored(client, db, url):
+    renders.clear()
+    first, second = client.get(url), client.get(url)
+    assert first["X-Cache"] == second["X-Cache"] == "miss"
+    assert renders == [url, url]
+    assert second.content == b"Render 2"
+
+
+@pytest.mark.urls(__name__)
+def test_an_ordinary_public_response_is_stored(client, db):
+    renders.clear()
+    client.get("/plain/")
+    assert client.get("/plain/")["X-Cache"] == "hit" and renders == ["/plain/"]

@@ -327,6 +327,22 @@ def test_related_falls_back_to_recent_articles_of_the_same_section(
     assert related == [newer, older]
 
 
+def test_related_shows_at_most_four_when_the_section_has_more(client, make_article, make_section):
+    section = make_section()
+    article = make_article(section=section, tags=["lonely"])
+    others = [
+        make_article(title=f"Neighbour {n}", section=section, published_at=ago(n))
+        for n in range(2, 8)
+    ]
+    html = client.get(article.get_absolute_url()).content.decode()
+    start = html.index('id="related-heading"')
+    related = html[start : html.index("</section>", start)]
+    assert related.count('<article class="card') == 4
+    for shown in others[:4]:
+        assert f">{shown.title}</a>" in related
+    assert others[4].title not in related
+
+
 def test_related_cards_link_to_the_article_and_its_section(client, make_article, make_section):
     section = make_section(name="Climate")
     article = make_article(section=section, tags=["ice"])
@@ -369,6 +385,20 @@ def test_related_articles_reuse_what_other_article_pages_read(
     with django_assert_max_num_queries(4):
         html = client.get(second.get_absolute_url()).content.decode()
     assert f'href="{first.get_absolute_url()}"' in html
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("Yes — no.", "2 words"),
+        ("One – two — three … four - five", "5 words"),
+        ("## Heading\n\n* * *\n\nWord [1].", "2 words"),
+        ("Alone", "1 word"),
+    ],
+)
+def test_article_page_counts_words_not_punctuation(client, make_article, body, words):
+    article = make_article(body=body)
+    assert f"<span>{words}</span>" in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_article_with_nothing_related_shows_no_related_section(client, make_article):

@@ -1,0 +1,65 @@
+"""What the database keeps of a reader, and how one reader keeps one vote."""
+
+import hashlib
+from unittest import mock
+
+from django.http import HttpResponse
+from django.test import Client
+
+from feedback.models import Vote
+from feedback.voters import COOKIE_NAME, remember_voter
+
+READER_ID = "the-same-reader-id"
+
+
+def reader_with_id(voter_id):
+    """A browser holding the signed voter cookie for `voter_id`, signed with today's key."""
+    response = HttpResponse()
+    remember_voter(response, voter_id)
+    client = Client()
+    client.cookies[COOKIE_NAME] = response.cookies[COOKIE_NAME].value
+    return client
+
+
+def test_the_stored_voter_is_keyed_by_the_secret_key(make_article, vote_url, settings):
+    """Without the key, a leaked table cannot be matched to cookie ids by hashing guesses."""
+    first, second = make_article(), make_article()
+    settings.SECRET_KEY = "one secret key for this test, long enough to be a real one"
+    assert reader_with_id(READER_ID).post(vote_url(first), {"helpful": "yes"}).status_code == 303
+    settings.SECRET_KEY = "another secret key for this test, also long enough to be real"
+    assert reader_with_id(READER_ID).post(vote_url(second), {"helpful": "yes"}).status_code == 303
+    under_one = Vote.objects.get(article=first).voter
+    under_two = Vote.objects.get(article=second).voter
+    assert under_one != under_two
+    for stored in (under_one, under_two):
+        assert READER_ID not in stored
+        assert stored != hashlib.sha256(READER_ID.encode()).hexdigest()
+
+
+def test_the_same_reader_is_recognised_while_the_key_stays(make_article, vote_url):
+    article = make_article()
+    reader_with_id(READER_ID).post(vote_url(article), {"helpful": "yes"})
+    reader_with_id(READER_ID).post(vote_url(article), {"helpful": "no"})
+    assert list(Vote.objects.values_list("helpful", flat=True)) == [False]
+
+
+def test_a_first_vote_sent_twice_at_once_leaves_one_vote(make_article, vote_url):
+    """Two requests of one reader: both look for the vote before either inserts it. The second
+    insert must collide with the first (the database's unique constraint, also on SQLite) and
+    turn into an update of the row the first one made."""
+    article = make_article()
+    reader = reader_with_id(READER_ID)
+    reader.post(vote_url(article), {"helpful": "yes"})  # the request that inserted first
+    real_select = Vote.objects.select_for_update
+    looks = []
+
+    def select_that_misses_once(*args, **kwargs):
+        looks.append(1)
+        return Vote.objects.none() if len(looks) == 1 else real_select(*args, **kwargs)
+
+    with mock.patch.object(Vote.objects, "select_for_update", select_that_misses_once):
+        response = reader.post(vote_url(article), {"helpful": "no"})
+    assert response.status_code == 303
+    assert len(looks) == 2  # it looked again after the collision
+    vote = Vote.objects.get()
+    assert vote.helpful is False
