@@ -364,41 +364,55 @@ def test_a_missing_page_is_never_stored(client, db):
 
 # Public views made for these tests: what the page cache must refuse to store
 
-renders = []
+
+@pytest.fixture
+def test_views(settings, db):
+    """Serve a few public views built now (marking a view happens when URLs are loaded) and
+    return the paths they rendered, in order."""
+    renders = []
+
+    def counted(status=200, cookie=False, **marks):
+        def view(request):
+            renders.append(request.path)
+            response = HttpResponse(f"Render {len(renders)}", status=status)
+            if cookie:
+                response.set_cookie("greeting", "hello")
+            return response
+
+        return public_page(view, **marks)
+
+    class urls:
+        urlpatterns = [
+            path("sets-a-cookie/", counted(cookie=True)),
+            path("gone/", counted(status=410)),
+            path("fails/", counted(status=500)),
+            path("unavailable/", counted(status=503)),
+            path("plain/", counted()),
+            path("moody/", counted(personalised_by=["mood"])),
+        ]
+
+    settings.ROOT_URLCONF = urls
+    return renders
 
 
-def counted(status=200, cookie=False):
-    def view(request):
-        renders.append(request.path)
-        response = HttpResponse(f"Render {len(renders)}", status=status)
-        if cookie:
-            response.set_cookie("greeting", "hello")
-        return response
-
-    return public_page(view)
-
-
-urlpatterns = [
-    path("sets-a-cookie/", counted(cookie=True)),
-    path("gone/", counted(status=410)),
-    path("fails/", counted(status=500)),
-    path("unavailable/", counted(status=503)),
-    path("plain/", counted()),
-]
-
-
-@pytest.mark.urls(__name__)
 @pytest.mark.parametrize("url", ["/sets-a-cookie/", "/gone/", "/fails/", "/unavailable/"])
-def test_responses_that_set_a_cookie_or_are_errors_are_never_stored(client, db, url):
-    renders.clear()
+def test_responses_that_set_a_cookie_or_are_errors_are_never_stored(client, test_views, url):
     first, second = client.get(url), client.get(url)
     assert first["X-Cache"] == second["X-Cache"] == "miss"
-    assert renders == [url, url]
+    assert test_views == [url, url]
     assert second.content == b"Render 2"
 
 
-@pytest.mark.urls(__name__)
-def test_an_ordinary_public_response_is_stored(client, db):
-    renders.clear()
+def test_an_ordinary_public_response_is_stored(client, test_views):
     client.get("/plain/")
-    assert client.get("/plain/")["X-Cache"] == "hit" and renders == ["/plain/"]
+    assert client.get("/plain/")["X-Cache"] == "hit" and test_views == ["/plain/"]
+
+
+def test_a_cookie_a_page_is_personalised_by_gets_it_rendered_and_private(test_views):
+    Client().get("/moody/")
+    assert Client().get("/moody/")["X-Cache"] == "hit"
+    reader = Client()
+    reader.cookies["mood"] = "sunny"
+    own = reader.get("/moody/")
+    assert own.content == b"Render 2" and "X-Cache" not in own
+    assert "private" in own["Cache-Control"]

@@ -82,6 +82,20 @@ def test_heading_ids_do_not_clash_with_page_anchors():
     assert 'id="ref-1"' not in html
 
 
+@pytest.mark.parametrize(
+    ("source", "ids"),
+    [
+        ("## The *real* deal", ["the-real-deal"]),
+        ("## !!!", ["section"]),
+        ("## Ref 1\n\n## Ref 2", ["ref-1-section", "ref-2-section"]),
+        ("## A\n\n## A\n\n## A\n\n## A", ["a", "a-2", "a-3", "a-4"]),
+        ("## Feedback\n\n## Main", ["feedback-2", "main-2"]),
+    ],
+)
+def test_heading_ids_are_readable_unique_and_never_a_page_anchor(source, ids):
+    assert re.findall(r'<h2 id="([^"]*)">', render_body(source).html) == ids
+
+
 def test_a_level_one_heading_is_demoted_so_the_page_keeps_one_h1():
     html = render_body("# Big\n\nText").html
     assert "<h1" not in html
@@ -97,6 +111,20 @@ def test_tables_render():
 def test_word_count_ignores_markup_and_citation_markers():
     rendered = render_body("## Two words\n\nOne **two** three [1], four-five [2, 3].")
     assert rendered.word_count == 6
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("Yes — no.", "2 words"),
+        ("One – two — three … four - five", "5 words"),
+        ("## Heading\n\n* * *\n\nWord [1].", "2 words"),
+        ("Alone", "1 word"),
+    ],
+)
+def test_article_page_counts_words_not_punctuation(client, make_article, body, words):
+    article = make_article(body=body)
+    assert f"<span>{words}</span>" in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_reading_time_is_rounded_up_at_200_words_a_minute():

@@ -387,20 +387,6 @@ def test_related_articles_reuse_what_other_article_pages_read(
     assert f'href="{first.get_absolute_url()}"' in html
 
 
-@pytest.mark.parametrize(
-    ("body", "words"),
-    [
-        ("Yes — no.", "2 words"),
-        ("One – two — three … four - five", "5 words"),
-        ("## Heading\n\n* * *\n\nWord [1].", "2 words"),
-        ("Alone", "1 word"),
-    ],
-)
-def test_article_page_counts_words_not_punctuation(client, make_article, body, words):
-    article = make_article(body=body)
-    assert f"<span>{words}</span>" in client.get(article.get_absolute_url()).content.decode()
-
-
 def test_article_with_nothing_related_shows_no_related_section(client, make_article):
     article = make_article()
     assert "Related articles" not in client.get(article.get_absolute_url()).content.decode()

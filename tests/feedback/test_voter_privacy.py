@@ -1,13 +1,14 @@
 """What the database keeps of a reader, and how one reader keeps one vote."""
 
 import hashlib
+import hmac
 from unittest import mock
 
 from django.http import HttpResponse
 from django.test import Client
 
 from feedback.models import Vote
-from feedback.voters import COOKIE_NAME, remember_voter
+from feedback.voters import COOKIE_MAX_AGE, COOKIE_NAME, remember_voter
 
 READER_ID = "the-same-reader-id"
 
@@ -34,6 +35,24 @@ def test_the_stored_voter_is_keyed_by_the_secret_key(make_article, vote_url, set
     for stored in (under_one, under_two):
         assert READER_ID not in stored
         assert stored != hashlib.sha256(READER_ID.encode()).hexdigest()
+
+
+def test_a_readers_stored_id_stays_the_same_from_release_to_release(
+    make_article, vote_url, settings
+):
+    """HMAC-SHA256 under a key derived from SECRET_KEY and a fixed salt: changing either would
+    orphan every vote a reader has made (they could vote again, and could not change a vote)."""
+    settings.SECRET_KEY = "a secret key that stays the same from one release to the next"
+    reader_with_id(READER_ID).post(vote_url(make_article()), {"helpful": "yes"})
+    key = hashlib.sha256(b"newsroom.feedback.voter" + settings.SECRET_KEY.encode()).digest()
+    expected = hmac.new(key, READER_ID.encode(), hashlib.sha256).hexdigest()
+    assert Vote.objects.get().voter == expected
+
+
+def test_the_voter_cookie_is_kept_for_a_year(make_article, vote_url):
+    reader = Client()
+    reader.post(vote_url(make_article()), {"helpful": "yes"})
+    assert int(reader.cookies[COOKIE_NAME]["max-age"]) == COOKIE_MAX_AGE == 365 * 24 * 60 * 60
 
 
 def test_the_same_reader_is_recognised_while_the_key_stays(make_article, vote_url):
