@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
@@ -40,6 +41,20 @@ def test_scheduled_article_becomes_visible_when_its_time_comes(make_article):
     assert article.is_scheduled
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now())
     assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_an_article_is_published_at_the_very_moment_of_its_publication_time(client, make_article):
+    go_live = dt.datetime(2026, 6, 1, 6, 0, tzinfo=dt.UTC)
+    with time_machine.travel(go_live - dt.timedelta(seconds=1), tick=False) as clock:
+        article = make_article(title="On the dot", published_at=go_live)
+        assert article.is_scheduled and article.publication_state == "Scheduled"
+        clock.move_to(go_live)
+        assert article.is_published() and not article.is_scheduled
+        assert article.publication_state == "Published"
+        assert list(Article.objects.published()) == [article]
+        assert not Article.objects.scheduled().exists()
+        page = client.get(article.get_absolute_url()).content.decode()
+        assert "On the dot" in page and "Preview" not in page  # readers get the real page
 
 
 def test_save_stores_rendered_html_word_count_and_reading_time(make_article):

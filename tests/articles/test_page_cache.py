@@ -356,6 +356,34 @@ def test_each_host_gets_its_own_pages(client, make_article, settings):
     assert "one.example" not in two.content.decode()
 
 
+def test_each_query_gets_its_own_page(client, make_article):
+    make_article(title="About rivers")
+    make_article(title="About mountains")
+    assert "About rivers" in html(client, "/search/?q=rivers")
+    mountains = client.get("/search/?q=mountains")
+    assert mountains["X-Cache"] == "miss"
+    assert "About mountains" in mountains.content.decode()
+    assert "About rivers" not in mountains.content.decode()
+
+
+def test_head_requests_share_the_cached_page(client, cached_article):
+    client.get("/")
+    head = client.head("/")
+    assert head.status_code == 200 and head["X-Cache"] == "hit" and head.content == b""
+
+
+def test_a_post_is_never_answered_from_the_cache(client, cached_article):
+    client.get("/")
+    response = client.post("/")
+    assert response.status_code == 405 and "X-Cache" not in response
+
+
+def test_shared_pages_tell_caches_they_vary_by_cookie(client, cached_article):
+    for _ in range(2):  # stored, then served from the store
+        vary = [value.strip().lower() for value in client.get("/")["Vary"].split(",")]
+        assert "cookie" in vary
+
+
 def test_a_missing_page_is_never_stored(client, db):
     assert client.get("/articles/not-yet/")["X-Cache"] == "miss"
     second = client.get("/articles/not-yet/")

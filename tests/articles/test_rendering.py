@@ -82,6 +82,28 @@ def test_heading_ids_do_not_clash_with_page_anchors():
     assert 'id="ref-1"' not in html
 
 
+def test_a_marker_citing_several_sources_links_each_and_keeps_its_punctuation():
+    html = render_body("Claim [1, 3-5].", {1: "First"}).html
+    assert (
+        '<sup class="citation">[<a href="#ref-1" title="First" rel="noopener noreferrer">1</a>, '
+        '<a href="#ref-3" rel="noopener noreferrer">3</a>–'
+        '<a href="#ref-5" rel="noopener noreferrer">5</a>]</sup>'
+    ) in html
+
+
+@pytest.mark.parametrize(
+    ("marker", "cited"),
+    [
+        ("[30-31]", {30, 31}),
+        ("[1-51]", set(range(1, 52))),  # a range of 50 is the longest
+        ("[1-52]", set()),
+        ("[5-4]", set()),
+    ],
+)
+def test_citation_ranges_have_a_limit(marker, cited):
+    assert render_body(f"Claim {marker}.").cited_numbers == cited
+
+
 @pytest.mark.parametrize(
     ("source", "ids"),
     [

@@ -1,9 +1,11 @@
 """What the database keeps of a reader, and how one reader keeps one vote."""
 
+import datetime as dt
 import hashlib
 import hmac
 from unittest import mock
 
+import time_machine
 from django.http import HttpResponse
 from django.test import Client
 
@@ -53,6 +55,27 @@ def test_the_voter_cookie_is_kept_for_a_year(make_article, vote_url):
     reader = Client()
     reader.post(vote_url(make_article()), {"helpful": "yes"})
     assert int(reader.cookies[COOKIE_NAME]["max-age"]) == COOKIE_MAX_AGE == 365 * 24 * 60 * 60
+
+
+def test_a_voter_cookie_older_than_a_year_is_a_new_reader(make_article, vote_url):
+    start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        article = make_article()
+        first = Client()
+        first.post(vote_url(article), {"helpful": "yes"})
+        cookie = first.cookies[COOKIE_NAME].value  # as signed on the first vote
+
+        def vote_with_the_first_cookie():
+            browser = Client()
+            browser.cookies[COOKIE_NAME] = cookie  # a browser that kept it past its max-age
+            browser.post(vote_url(article), {"helpful": "no"})
+
+        clock.move_to(start + dt.timedelta(days=364))
+        vote_with_the_first_cookie()
+        assert Vote.objects.count() == 1  # still the same reader, who changed their answer
+        clock.move_to(start + dt.timedelta(days=366))
+        vote_with_the_first_cookie()
+        assert Vote.objects.count() == 2
 
 
 def test_the_same_reader_is_recognised_while_the_key_stays(make_article, vote_url):

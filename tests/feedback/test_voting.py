@@ -306,6 +306,52 @@ def test_rate_limit_reads_the_client_address_through_trusted_proxies(
     assert vote_from("203.0.113.1") == 429
 
 
+@pytest.mark.parametrize(
+    ("trusted_proxies", "first", "second", "same_reader"),
+    [
+        # Without a trusted proxy the header is the client's own word: ignored.
+        (0, ("10.0.0.1", "203.0.113.1"), ("10.0.0.1", "203.0.113.2"), True),
+        # One proxy: the last hop is the one it saw; what the client put before it is ignored.
+        (
+            1,
+            ("192.0.2.10", "198.51.100.7,203.0.113.1"),
+            ("192.0.2.10", "1.2.3.4,203.0.113.1"),
+            True,
+        ),
+        (1, ("192.0.2.10", "203.0.113.1"), ("192.0.2.10", "203.0.113.2"), False),
+        # Two proxies: the second hop from the end, also when there are exactly two.
+        (
+            2,
+            ("192.0.2.10", "203.0.113.1, 10.1.1.1"),
+            ("192.0.2.10", "203.0.113.2, 10.1.1.1"),
+            False,
+        ),
+        (
+            2,
+            ("192.0.2.10", "x, 203.0.113.1, 10.1.1.1"),
+            ("192.0.2.10", "x, 203.0.113.2, 10.1.1.1"),
+            False,
+        ),
+        # A proxy that sent no header: the connection's address.
+        (1, ("10.0.0.1", None), ("10.0.0.2", None), False),
+    ],
+)
+def test_rate_limit_tells_readers_apart_by_the_address_the_trusted_proxies_saw(
+    make_article, vote_url, settings, trusted_proxies, first, second, same_reader
+):
+    settings.FEEDBACK_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    article = make_article()
+
+    def vote_from(remote_addr, forwarded_for):
+        headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+        client = Client(REMOTE_ADDR=remote_addr, **headers)
+        return client.post(vote_url(article), {"helpful": "yes"}).status_code
+
+    assert vote_from(*first) == 303
+    assert vote_from(*second) == (429 if same_reader else 303)
+
+
 def test_honeypot_looks_accepted_but_stores_nothing(client, make_article, vote_url):
     article = make_article()
     response = client.post(vote_url(article), {"helpful": "no", "website": "http://spam.example"})
