@@ -384,6 +384,29 @@ def test_shared_pages_tell_caches_they_vary_by_cookie(client, cached_article):
         assert "cookie" in vary
 
 
+def test_a_readers_own_page_is_private_and_revalidated(make_article):
+    article = make_article()
+    reader = Client()
+    reader.cookies[COOKIE_NAME] = "anything"
+    cache_control = reader.get(article.get_absolute_url())["Cache-Control"]
+    directives = {directive.strip() for directive in cache_control.split(",")}
+    assert {"private", "no-cache"} <= directives and "public" not in directives
+
+
+def test_stored_pages_are_dropped_after_page_cache_seconds(client, make_article, settings):
+    """Every change readers can see sets a new version; the lifetime bounds what nothing
+    signals (a new template, say) and the memory old versions hold."""
+    settings.PAGE_CACHE_SECONDS = 420  # not the cache backend's default of 300
+    start = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        make_article()
+        client.get("/")
+        clock.move_to(start + dt.timedelta(seconds=419))
+        assert client.get("/")["X-Cache"] == "hit"
+        clock.move_to(start + dt.timedelta(seconds=421))
+        assert client.get("/")["X-Cache"] == "miss"
+
+
 def test_a_missing_page_is_never_stored(client, db):
     assert client.get("/articles/not-yet/")["X-Cache"] == "miss"
     second = client.get("/articles/not-yet/")

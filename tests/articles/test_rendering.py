@@ -98,6 +98,7 @@ def test_a_marker_citing_several_sources_links_each_and_keeps_its_punctuation():
         ("[1-51]", set(range(1, 52))),  # a range of 50 is the longest
         ("[1-52]", set()),
         ("[5-4]", set()),
+        ("[5-4] and [2]", {2}),  # a marker that is no citation does not stop the search
     ],
 )
 def test_citation_ranges_have_a_limit(marker, cited):
