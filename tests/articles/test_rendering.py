@@ -105,6 +105,19 @@ def test_citation_ranges_have_a_limit(marker, cited):
     assert render_body(f"Claim {marker}.").cited_numbers == cited
 
 
+def test_markers_inside_a_link_stay_text_and_markers_after_it_link_again():
+    rendered = render_body("Read [the spec [1]](https://example.org) and the claim [2].")
+    assert rendered.cited_numbers == {2}
+    assert ">the spec [1]</a>" in rendered.html
+    assert '<a href="#ref-2"' in rendered.html and 'href="#ref-1"' not in rendered.html
+
+
+def test_a_hard_line_break_separates_words_in_the_plain_text():
+    rendered = render_body("First line  \nsecond line\\\nthird")
+    assert rendered.text == "First line second line third"
+    assert rendered.word_count == 5
+
+
 @pytest.mark.parametrize(
     ("source", "ids"),
     [
