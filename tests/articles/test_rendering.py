@@ -118,6 +118,12 @@ def test_a_hard_line_break_separates_words_in_the_plain_text():
     assert rendered.word_count == 5
 
 
+def test_code_blocks_count_as_text_for_search_and_word_counts():
+    rendered = render_body("Intro.\n\n```python\nfenced words\n```\n\n    indented words\n")
+    assert rendered.text.split("\n") == ["Intro.", "fenced words", "indented words"]
+    assert rendered.word_count == 5
+
+
 @pytest.mark.parametrize(
     ("source", "ids"),
     [
