@@ -139,9 +139,8 @@ def test_heading_ids_are_readable_unique_and_never_a_page_anchor(source, ids):
 
 
 def test_a_level_one_heading_is_demoted_so_the_page_keeps_one_h1():
-    html = render_body("# Big\n\nText").html
-    assert "<h1" not in html
-    assert '<h2 id="big">Big</h2>' in html
+    html = render_body("Lead.\n\n# Big\n\nText").html
+    assert html == '<p>Lead.</p>\n<h2 id="big">Big</h2>\n<p>Text</p>\n'
 
 
 def test_tables_render():
