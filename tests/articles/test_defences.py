@@ -39,6 +39,8 @@ def test_sanitiser_drops_event_handler_attributes(hostile):
         '<a href="vbscript:msgbox(1)">x</a>',
         '<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>',
         '<img src="javascript:alert(1)" alt="x">',
+        '<a href="ftp://example.org/file">x</a>',  # safe, but not a scheme bodies use
+        '<a href="tel:+15550100">x</a>',
     ],
 )
 def test_sanitiser_drops_urls_that_are_not_http_https_or_mailto(hostile):
@@ -72,7 +74,8 @@ def test_sanitiser_removes_active_elements_and_what_scripts_contain(hostile):
 def test_sanitiser_keeps_what_bodies_use_and_only_text_align_styles():
     kept = (
         '<h2 id="why">Why</h2><p><strong>b</strong> <em>e</em> <a href="mailto:desk@example.org">'
-        'm</a></p><sup class="citation">[<a href="#ref-1" title="T">1</a>]</sup>'
+        'm</a> <a href="http://example.org/">h</a></p>'
+        '<sup class="citation">[<a href="#ref-1" title="T">1</a>]</sup>'
         '<table><tbody><tr><td style="text-align: right; position: fixed">1</td></tr>'
         "</tbody></table>"
     )
@@ -81,12 +84,21 @@ def test_sanitiser_keeps_what_bodies_use_and_only_text_align_styles():
         '<h2 id="why">',
         "<strong>b</strong>",
         'href="mailto:desk@example.org"',
+        'href="http://example.org/"',
         '<sup class="citation">',
         'href="#ref-1"',
         'title="T"',
         '<td style="text-align:right">',  # and no other style property
     ):
         assert fragment in clean, fragment
+
+
+def test_sanitiser_keeps_only_the_tags_bodies_use():
+    """Not even harmless ones: a second h1 would break the page's outline, a div its layout."""
+    clean = sanitize_html(
+        "<h1>Title</h1><div>d</div><span>s</span><details><summary>m</summary>x</details>"
+    )
+    assert clean == "Titledsmx"
 
 
 @pytest.mark.parametrize(
