@@ -9,7 +9,7 @@ AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench bench-breakdown lint format clean
+.PHONY: run serve test bench bench-breakdown lint format mutate clean
 
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
@@ -36,6 +36,19 @@ bench-breakdown: $(INSTALLED) .env
 test: $(INSTALLED) .env $(AXE)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Mutation testing (README, "Development"): slow, so never part of `make test` or CI. Of
+# articles/models.py only the visibility rule is mutated. SQLite and local memory, no Redis.
+MUTANTS := 'articles.rendering.*' 'articles.feeds.*' 'articles.page_cache.*' 'feedback.voters.*' \
+	'articles.models.x*published*' 'articles.models.x*scheduled*'
+mutate: $(INSTALLED)
+	rm -rf mutants
+	DEBUG=1 DATABASE_URL= CACHE_URL= TEST_REDIS_URL= $(BIN)/mutmut run $(MUTANTS) > mutmut.log; \
+		status=$$?; tail -n 3 mutmut.log; $(BIN)/mutmut results --all true | awk -F': ' \
+		'$$2 == "not checked" { next } { split($$1, name, ".x"); module = name[1]; \
+		gsub(/ /, "", module); total[module]++ } $$2 == "killed" || $$2 == "timeout" { caught[module]++; next } \
+		{ print } END { for (m in total) printf "%-20s %4d of %4d caught (%.0f %%)\n", \
+		m, caught[m], total[m], 100 * caught[m] / total[m] }'; exit $$status
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -66,4 +79,4 @@ $(AXE): package.json
 	@echo "Wrote .env for local development (DEBUG=1, a random SECRET_KEY)."
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache node_modules
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules mutants mutmut.log
