@@ -84,6 +84,29 @@ def schema_problem(data) -> ImportProblem | None:
     return ImportProblem(error.message, field=field or "article")
 
 
+def nul_problem(value, path=()) -> ImportProblem | None:
+    """Return a problem naming the first string that holds a NUL character, or None.
+
+    PostgreSQL cannot store one in text, so the article would fail at the database instead.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return ImportProblem("contains a NUL character.", field=field_path(path) or "article")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return ImportProblem(
+                    "a field name contains a NUL character.", field=field_path(path) or "article"
+                )
+            if problem := nul_problem(item, (*path, key)):
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if problem := nul_problem(item, (*path, index)):
+                return problem
+    return None
+
+
 def json_files(paths: list[str]) -> Iterator[Path]:
     """Yield the JSON files named, and those found in the folders named, in a stable order."""
     for name in paths:
@@ -124,4 +147,4 @@ def read_records(path: Path) -> Iterator[ArticleRecord]:
             problem = ImportProblem("must be a JSON object.")
             yield ArticleRecord(source, index, None, problem)
         else:
-            yield ArticleRecord(source, index, data, schema_problem(data))
+            yield ArticleRecord(source, index, data, nul_problem(data) or schema_problem(data))
