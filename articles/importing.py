@@ -5,6 +5,7 @@ against it and turns problems into messages that name the file, the article and 
 """
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "article-import.schema.json"
 
 
@@ -84,25 +86,25 @@ def schema_problem(data) -> ImportProblem | None:
     return ImportProblem(error.message, field=field or "article")
 
 
-def nul_problem(value, path=()) -> ImportProblem | None:
-    """Return a problem naming the first string that holds a NUL character, or None.
+def text_problem(value, path=()) -> ImportProblem | None:
+    """Return a problem naming the first string no database can store as text, or None.
 
-    PostgreSQL cannot store one in text, so the article would fail at the database instead.
+    PostgreSQL refuses a NUL character in text, and no database a lone surrogate (JSON's
+    "\\ud800" escapes are not UTF-8): the article would fail at the database instead.
     """
     if isinstance(value, str):
         if "\x00" in value:
             return ImportProblem("contains a NUL character.", field=field_path(path) or "article")
+        if SURROGATE.search(value):
+            message = "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text."
+            return ImportProblem(message, field=field_path(path) or "article")
     elif isinstance(value, dict):
         for key, item in value.items():
-            if "\x00" in key:
-                return ImportProblem(
-                    "a field name contains a NUL character.", field=field_path(path) or "article"
-                )
-            if problem := nul_problem(item, (*path, key)):
+            if problem := text_problem(key, path) or text_problem(item, (*path, key)):
                 return problem
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            if problem := nul_problem(item, (*path, index)):
+            if problem := text_problem(item, (*path, index)):
                 return problem
     return None
 
@@ -147,4 +149,4 @@ def read_records(path: Path) -> Iterator[ArticleRecord]:
             problem = ImportProblem("must be a JSON object.")
             yield ArticleRecord(source, index, None, problem)
         else:
-            yield ArticleRecord(source, index, data, nul_problem(data) or schema_problem(data))
+            yield ArticleRecord(source, index, data, text_problem(data) or schema_problem(data))

@@ -46,3 +46,15 @@ def active_markup(html: str, allowed_scripts=no_scripts_allowed) -> list[str]:
     finder.feed(html)
     finder.close()
     return finder.found
+
+
+def rendered_as_html(feed) -> list[str]:
+    """The text of each element a feed reader renders as HTML."""
+    if feed.tag == "rss":
+        channel = feed.find("channel")
+        parts = [channel.findtext("title"), channel.findtext("description")]
+        for item in channel.findall("item"):
+            parts += [item.findtext("title"), item.findtext("description")]
+            parts.append(item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded"))
+        return parts
+    return [element.text or "" for element in feed.iter() if element.get("type") == "html"]

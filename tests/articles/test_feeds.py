@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article
-from tests.active_markup import active_markup
+from tests.active_markup import active_markup, rendered_as_html
 from tests.conftest import reference
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -142,18 +142,6 @@ def article_with_markup_in_its_text(make_article, make_section):
         section=section,
         tags=[MARKUP["tag"]],
     )
-
-
-def rendered_as_html(feed) -> list[str]:
-    """The text of each element a feed reader renders as HTML."""
-    if feed.tag == "rss":
-        channel = feed.find("channel")
-        parts = [channel.findtext("title"), channel.findtext("description")]
-        for item in channel.findall("item"):
-            parts += [item.findtext("title"), item.findtext("description")]
-            parts.append(item.findtext(CONTENT))
-        return parts
-    return [element.text or "" for element in feed.iter() if element.get("type") == "html"]
 
 
 @pytest.mark.parametrize("url", [url.format(kind) for url in FEEDS for kind in ("rss", "atom")])
