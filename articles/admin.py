@@ -11,10 +11,27 @@ from taggit.models import Tag
 from articles import page_cache
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
+from articles.slugs import has_letters_or_digits
 from feedback.stats import wilson_lower_bound_expression
 from references.models import Reference
 
 LIVE_STATUSES = (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+
+
+class ArticleAdminForm(forms.ModelForm):
+    """The article form; the admin supplies its model and fields."""
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        unaddressable = [name for name in tags if not has_letters_or_digits(name)]
+        if unaddressable:
+            raise forms.ValidationError(
+                "%(names)s: a tag needs at least one letter or digit, which its address is "
+                "made of.",
+                code="tag_without_letters",
+                params={"names": ", ".join(unaddressable)},
+            )
+        return tags
 
 
 class ReferenceInlineFormSet(BaseInlineFormSet):
@@ -79,6 +96,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = [
         "title",
         "section",

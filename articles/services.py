@@ -5,11 +5,12 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles.importing import ImportProblem
 from articles.models import Article, Section, check_citations
+from articles.slugs import has_letters_or_digits, readable_slug
 from references.models import Reference
 
 ARTICLE_FIELDS = ["title", "dek", "body", "byline", "status", "featured", "published_at", "slug"]
@@ -21,6 +22,7 @@ PROVENANCE_FIELDS = [
     "quality_score",
 ]
 REFERENCE_FIELDS = ["number", "publisher", "title", "url", "accessed_at"]
+TAG_NEEDS_A_LETTER = "{name!r} has no letter or digit: a tag needs one to have an address."
 
 
 class ImportOutcome(StrEnum):
@@ -99,7 +101,7 @@ def _parse_datetime(value: str | None) -> dt.datetime | None:
 
 
 def _free_slug(title: str) -> str:
-    base = slugify(title)[:190] or "article"
+    base = readable_slug(title)[:190].strip("-") or "article"
     slug, suffix = base, 2
     while Article.objects.filter(slug=slug).exists():
         slug, suffix = f"{base}-{suffix}", suffix + 1
@@ -107,16 +109,29 @@ def _free_slug(title: str) -> str:
 
 
 def _section(value: str) -> Section:
+    name = section_name(value)
     section = (
         Section.objects.filter(slug=value).first()
-        or Section.objects.filter(name__iexact=value).first()
+        or Section.objects.filter(Q(name__iexact=value) | Q(name__iexact=name)).first()
     )
     if section is None:
-        slug = slugify(value)
+        slug = readable_slug(value)
         if not slug:
-            raise ImportProblem(f"{value!r} gives no usable slug.", field="section")
-        section, _ = Section.objects.get_or_create(slug=slug, defaults={"name": value})
+            raise ImportProblem(
+                f"{value!r} has no letter or digit to make the section's address from.",
+                field="section",
+            )
+        section, _ = Section.objects.get_or_create(slug=slug, defaults={"name": name})
     return section
+
+
+def section_name(value: str) -> str:
+    """Name a section the import creates: a value written as a slug (`climate-policy`) reads
+    as "Climate policy"; any other value (`AI Policy`, `Zürich`) is the name as written."""
+    if value == readable_slug(value):
+        words = value.replace("-", " ").replace("_", " ")
+        return words[:1].upper() + words[1:]
+    return value
 
 
 def _references(data: dict, article: Article, *, is_new: bool) -> list[Reference]:
@@ -154,6 +169,9 @@ def _references(data: dict, article: Article, *, is_new: bool) -> list[Reference
 
 def _tags(data: dict, article: Article, *, is_new: bool) -> list[str]:
     if "tags" in data:
+        for index, name in enumerate(data["tags"]):
+            if not has_letters_or_digits(name):
+                raise ImportProblem(TAG_NEEDS_A_LETTER.format(name=name), field=f"tags[{index}]")
         return data["tags"]
     return [] if is_new else list(article.tags.names())
 
