@@ -1,15 +1,16 @@
-"""Writes that touch several models: importing an article from the pipeline."""
+"""Writes of articles: importing from the pipeline, and moving articles between statuses."""
 
 import datetime as dt
 from enum import StrEnum
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from articles.importing import ImportProblem
 from articles.models import Article, Section, check_citations
+from articles.roles import LIVE_STATUSES, may_edit, may_publish
 from articles.slugs import has_letters_or_digits, readable_slug
 from references.models import Reference
 
@@ -205,3 +206,26 @@ def _snapshot_values(article: Article, references: list[Reference], tags: list[s
         tuple(getattr(reference, name) for name in REFERENCE_FIELDS) for reference in references
     )
     return (fields, article.section_id, reference_rows, frozenset(t.lower() for t in tags))
+
+
+def article_set_status(*, actor, article: Article, status: Article.Status) -> bool:
+    """Move the article to `status` for `actor`; return whether it changed.
+
+    Writers move only drafts and articles in review, and never to a status readers can see;
+    editors move any article. Publishing without a date publishes now. Raises PermissionDenied
+    saying why when the actor may not.
+    """
+    if not may_edit(actor, article):
+        raise PermissionDenied(
+            f"“{article}” is {article.get_status_display().lower()}: only editors change "
+            "articles readers can see."
+        )
+    if status in LIVE_STATUSES and not may_publish(actor):
+        raise PermissionDenied(f"Only editors can publish or archive “{article}”.")
+    if article.status == status:
+        return False
+    article.status = status
+    if status == Article.Status.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    return True

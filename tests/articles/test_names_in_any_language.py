@@ -105,7 +105,9 @@ def test_a_section_the_import_creates_has_a_readable_name(db, tmp_path, given, n
 
 def test_a_section_named_like_the_import_value_is_reused(db, tmp_path, make_section):
     existing = make_section(name="Climate policy", slug="climate")
-    failed, _, err = run_import(write(tmp_path, "a.json", pipeline_article(section="climate-policy")))
+    failed, _, err = run_import(
+        write(tmp_path, "a.json", pipeline_article(section="climate-policy"))
+    )
     assert not failed, err
     assert Article.objects.get().section == existing
 
