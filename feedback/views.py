@@ -19,14 +19,14 @@ TOO_MANY = "You have sent many votes in a short time. Please wait a few minutes 
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def vote(request, slug):
     """GET: the reader's own feedback form. POST: record their vote and follow-up.
 
     Both answer JSON to the page's script, or HTML (a page, or a redirect back) without it.
     """
     article = get_object_or_404(Article.objects.published(), slug=slug)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return own_form(request, article)
     if not vote_allowed(request):
         return problem(request, article, TOO_MANY, status=429)
