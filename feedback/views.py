@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
 from feedback.forms import VoteForm
+from feedback.middleware import wants_json
 from feedback.models import Vote
 from feedback.panel import FeedbackPanel
 from feedback.services import vote_record
@@ -58,10 +59,6 @@ def own_form(request, article):
         return JsonResponse({"helpful": panel.helpful, "html": html})
     context = {"article": article, "panel": panel}
     return render(request, "feedback/feedback_page.html", context)
-
-
-def wants_json(request):
-    return request.accepts("application/json") and not request.accepts("text/html")
 
 
 def answer(request, article, recorded, message):
