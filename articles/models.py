@@ -19,7 +19,7 @@ LONG_FIELDS = ("body", "body_html", "body_text", "search_vector")
 
 class Section(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
     description = models.TextField(blank=True, help_text="Shown at the top of the section page.")
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Sections are listed in this order in the navigation."
@@ -42,6 +42,7 @@ class Page(models.Model):
     slug = models.SlugField(
         max_length=100,
         unique=True,
+        allow_unicode=True,
         help_text="The page's address: /pages/<slug>/; the methodology page is how-it-works.",
     )
     body = models.TextField(help_text="Markdown, as in articles (raw HTML is shown as text).")
@@ -149,7 +150,10 @@ class Article(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The article's address. Changing it breaks links."
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The article's address. Changing it breaks links.",
     )
     dek = models.TextField(
         "dek", max_length=400, blank=True, help_text="The standfirst: one or two sentences."
