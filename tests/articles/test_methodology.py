@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from articles.models import Page
 
-BEFORE_THE_PAGE = "0008_tag_newest_index"
+BEFORE_THE_PAGE = "0009_unicode_slugs"
 
 
 def migrate_a_fresh_site():

@@ -10,7 +10,7 @@ def create_methodology_page(apps, schema_editor):
 class Migration(migrations.Migration):
     """Every disclosure links to /how-it-works/: give a new site a page there, editable."""
 
-    dependencies = [("articles", "0008_tag_newest_index")]
+    dependencies = [("articles", "0009_unicode_slugs")]
 
     # Going back keeps the page: editors may have written it since.
     operations = [migrations.RunPython(create_methodology_page, migrations.RunPython.noop)]
