@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "newsroom.request_log.RequestLogMiddleware",
+    # Outside every middleware that can refuse a vote (CSRF, hosts), so those refusals read too.
+    "feedback.middleware.VoteErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -197,10 +199,16 @@ PERMISSIONS_POLICY = {
     "interest-cohort": [],
 }
 
-# Admin logins: a user and address pair is locked out for an hour after 5 failures.
+# Admin logins (django-axes, counted in the database; newsroom/login_lockout.py says how): locked
+# for an hour after AXES_FAILURE_LIMIT failures of one username from one address, and, for
+# addresses the username never logged in from, after LOGIN_ADDRESS_FAILURE_LIMIT failures from
+# the address or LOGIN_USERNAME_FAILURE_LIMIT failures of the username from anywhere.
+AXES_HANDLER = "newsroom.login_lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # what a successful login resets
 AXES_RESET_ON_SUCCESS = True
 
 # Public pages are cached for PAGE_CACHE_SECONDS (0 turns the cache off; off by default in
