@@ -9,6 +9,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from articles import methodology
 from articles.rendering import format_numbers, render_body
 
 SEARCH_CONFIG = "english"
@@ -48,7 +49,7 @@ class Page(models.Model):
     body_html = models.TextField(editable=False, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
-    METHODOLOGY_SLUG = "how-it-works"
+    METHODOLOGY_SLUG = methodology.SLUG
 
     class Meta:
         ordering = ["title"]
@@ -58,6 +59,9 @@ class Page(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_body(self.body).html
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
