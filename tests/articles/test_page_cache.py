@@ -251,6 +251,15 @@ def test_a_scheduled_article_appears_at_its_time_though_the_cached_pages_have_no
         assert client.get("/articles/coming-soon/").status_code == 200
 
 
+def test_a_draft_dated_in_the_future_does_not_empty_the_cache_at_that_date(client, make_article):
+    noon = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+    with time_machine.travel(noon, tick=False) as clock:
+        make_article(status=Article.Status.DRAFT, published_at=noon + dt.timedelta(minutes=5))
+        client.get("/")
+        clock.move_to(noon + dt.timedelta(minutes=6))
+        assert client.get("/")["X-Cache"] == "hit"
+
+
 def test_a_scheduled_article_appears_at_its_time_without_anyone_touching_it(client, make_article):
     make_article(title="Already out")
     make_article(title="Coming soon", published_at=timezone.now() + dt.timedelta(hours=1))
