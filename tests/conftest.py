@@ -2,6 +2,7 @@ import datetime as dt
 import itertools
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -33,6 +34,14 @@ def fresh_page_cache(request, settings):
             break
     yield
     cache.clear()
+
+
+@pytest.fixture
+def one_rate_window():
+    """Run the test well inside one vote rate-limit window (windows start every
+    FEEDBACK_RATE_WINDOW seconds), so its votes are all counted together."""
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, 5, tzinfo=dt.UTC)):
+        yield
 
 
 @pytest.fixture
