@@ -52,8 +52,8 @@ format: $(INSTALLED)
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Newsroom needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
-	$(PYTHON) -m venv .uv
-	.uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -m pip install --quiet --target .uv uv==$(UV_VERSION) 2>/dev/null || \
+		{ rm -rf .uv && $(PYTHON) -m venv .uv && .uv/bin/python -m pip install --quiet uv==$(UV_VERSION); }
 
 $(INSTALLED): pyproject.toml uv.lock | $(UV)
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --extra dev --python $(PYTHON)
