@@ -1,20 +1,36 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
-from articles import page_cache
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
+from articles.roles import LIVE_STATUSES, may_edit, may_publish
+from articles.services import article_set_status
+from articles.slugs import has_letters_or_digits
 from feedback.stats import wilson_lower_bound_expression
 from references.models import Reference
 
-LIVE_STATUSES = (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+
+class ArticleAdminForm(forms.ModelForm):
+    """The article form; the admin supplies its model and fields."""
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        unaddressable = [name for name in tags if not has_letters_or_digits(name)]
+        if unaddressable:
+            raise forms.ValidationError(
+                "%(names)s: a tag needs at least one letter or digit, which its address is "
+                "made of.",
+                code="tag_without_letters",
+                params={"names": ", ".join(unaddressable)},
+            )
+        return tags
 
 
 class ReferenceInlineFormSet(BaseInlineFormSet):
@@ -79,6 +95,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = [
         "title",
         "section",
@@ -142,6 +159,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 votes_total=Count("votes", distinct=True),
             )
             .annotate(helpfulness=wilson_lower_bound_expression("votes_yes", "votes_total"))
+            .order_by(*Article._meta.ordering)  # a GROUP BY query drops the model's ordering
         )
 
     @admin.display(description="Yes", ordering="votes_yes")
@@ -162,17 +180,19 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @staticmethod
     def has_publish_permission(request):
-        return request.user.has_perm("articles.publish_article")
+        return may_publish(request.user)
 
     def has_change_permission(self, request, obj=None):
-        """Writers edit drafts and articles in review; what readers can see is for editors."""
-        if (
-            obj is not None
-            and obj.status in LIVE_STATUSES
-            and not self.has_publish_permission(request)
-        ):
-            return False
+        if obj is not None:
+            return may_edit(request.user, obj)
         return super().has_change_permission(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The reference form's article picker offers writers only articles they may edit.
+        if request.GET.get("model_name") == "reference" and not may_publish(request.user):
+            queryset = queryset.exclude(status__in=LIVE_STATUSES)
+        return queryset, may_have_duplicates
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "status" and not self.has_publish_permission(request):
@@ -221,26 +241,41 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected articles", permissions=["publish"])
     def publish(self, request, queryset):
-        now = timezone.now()
-        queryset.filter(published_at__isnull=True).update(published_at=now)
-        count = queryset.update(status=Article.Status.PUBLISHED)
-        scheduled = queryset.filter(published_at__gt=now).count()
-        message = f"Published {count} article(s)."
+        changed = self.set_status(request, queryset, Article.Status.PUBLISHED)
+        scheduled = sum(article.is_scheduled for article in changed)
+        message = f"Published {len(changed)} article(s)."
         if scheduled:
             message += f" {scheduled} of them are scheduled and appear at their publication time."
-        page_cache.invalidate()  # update() sends no signals
         self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(
         description="Unpublish selected articles (back to draft)", permissions=["publish"]
     )
     def unpublish(self, request, queryset):
-        count = queryset.filter(~Q(status=Article.Status.DRAFT)).update(status=Article.Status.DRAFT)
-        page_cache.invalidate()
-        self.message_user(request, f"Moved {count} article(s) back to draft.", messages.SUCCESS)
+        changed = self.set_status(request, queryset, Article.Status.DRAFT)
+        self.message_user(
+            request, f"Moved {len(changed)} article(s) back to draft.", messages.SUCCESS
+        )
 
     @admin.action(description="Send selected articles to review", permissions=["change"])
     def send_to_review(self, request, queryset):
-        count = queryset.update(status=Article.Status.IN_REVIEW)
-        page_cache.invalidate()
-        self.message_user(request, f"Sent {count} article(s) to review.", messages.SUCCESS)
+        changed = self.set_status(request, queryset, Article.Status.IN_REVIEW)
+        self.message_user(request, f"Sent {len(changed)} article(s) to review.", messages.SUCCESS)
+
+    def set_status(self, request, queryset, status) -> list[Article]:
+        """Move each selected article the user may move; say which ones they may not."""
+        changed, refusals = [], []
+        selected = queryset.values_list("pk", flat=True)  # without the changelist's vote counts
+        for article in Article.objects.filter(pk__in=list(selected)).order_by("pk"):
+            try:
+                if article_set_status(actor=request.user, article=article, status=status):
+                    changed.append(article)
+            except PermissionDenied as refusal:
+                refusals.append(refusal.args[0])
+        if refusals:
+            self.message_user(
+                request,
+                f"{len(refusals)} article(s) left as they were: " + " ".join(refusals),
+                messages.ERROR,
+            )
+        return changed

@@ -9,6 +9,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from articles import methodology
 from articles.rendering import format_numbers, render_body
 
 SEARCH_CONFIG = "english"
@@ -18,7 +19,7 @@ LONG_FIELDS = ("body", "body_html", "body_text", "search_vector")
 
 class Section(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
     description = models.TextField(blank=True, help_text="Shown at the top of the section page.")
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Sections are listed in this order in the navigation."
@@ -41,13 +42,14 @@ class Page(models.Model):
     slug = models.SlugField(
         max_length=100,
         unique=True,
+        allow_unicode=True,
         help_text="The page's address: /pages/<slug>/; the methodology page is how-it-works.",
     )
     body = models.TextField(help_text="Markdown, as in articles (raw HTML is shown as text).")
     body_html = models.TextField(editable=False, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
-    METHODOLOGY_SLUG = "how-it-works"
+    METHODOLOGY_SLUG = methodology.SLUG
 
     class Meta:
         ordering = ["title"]
@@ -57,6 +59,9 @@ class Page(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_body(self.body).html
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -145,7 +150,10 @@ class Article(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The article's address. Changing it breaks links."
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The article's address. Changing it breaks links.",
     )
     dek = models.TextField(
         "dek", max_length=400, blank=True, help_text="The standfirst: one or two sentences."

@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from articles.slugs import readable_slug
 
 WORDS_PER_MINUTE = 200
 MAX_CITATION_RANGE = 50
@@ -162,7 +163,7 @@ def _cite(children: list[Token], titles: dict[int, str], cited: set[int]) -> lis
 
 def _heading_id(inline: Token, used_ids: set[str]) -> str:
     text = "".join(c.content for c in inline.children or [] if c.type != "html_inline")
-    base = slugify(text) or "section"
+    base = readable_slug(text) or "section"
     if re.fullmatch(r"ref-\d+", base):
         base = f"{base}-section"
     candidate, suffix = base, 2

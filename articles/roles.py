@@ -3,8 +3,13 @@
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 
+from articles.models import Article
+
 EDITORS = "Editors"
 WRITERS = "Writers"
+
+# Statuses readers can see (or could, once scheduled): only editors change these articles.
+LIVE_STATUSES = (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
 
 # (app label, model, actions)
 EDITOR_PERMISSIONS = [
@@ -47,3 +52,18 @@ def ensure_groups(apps) -> None:
                     codename__in=[f"{action}_{model}" for action in actions],
                 )
             )
+
+
+def may_publish(user) -> bool:
+    """Editors publish, schedule, unpublish and archive; writers never do."""
+    return user.has_perm("articles.publish_article")
+
+
+def may_edit(user, article) -> bool:
+    """Writers edit drafts and articles in review; what readers can see is for editors.
+
+    `article` is judged by its stored status, not by a change the user is about to make.
+    """
+    if not user.has_perm("articles.change_article"):
+        return False
+    return article.status not in LIVE_STATUSES or may_publish(user)

@@ -1,15 +1,17 @@
-"""Writes that touch several models: importing an article from the pipeline."""
+"""Writes of articles: importing from the pipeline, and moving articles between statuses."""
 
 import datetime as dt
 from enum import StrEnum
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles.importing import ImportProblem
 from articles.models import Article, Section, check_citations
+from articles.roles import LIVE_STATUSES, may_edit, may_publish
+from articles.slugs import has_letters_or_digits, readable_slug
 from references.models import Reference
 
 ARTICLE_FIELDS = ["title", "dek", "body", "byline", "status", "featured", "published_at", "slug"]
@@ -21,6 +23,7 @@ PROVENANCE_FIELDS = [
     "quality_score",
 ]
 REFERENCE_FIELDS = ["number", "publisher", "title", "url", "accessed_at"]
+TAG_NEEDS_A_LETTER = "{name!r} has no letter or digit: a tag needs one to have an address."
 
 
 class ImportOutcome(StrEnum):
@@ -99,7 +102,7 @@ def _parse_datetime(value: str | None) -> dt.datetime | None:
 
 
 def _free_slug(title: str) -> str:
-    base = slugify(title)[:190] or "article"
+    base = readable_slug(title)[:190].strip("-") or "article"
     slug, suffix = base, 2
     while Article.objects.filter(slug=slug).exists():
         slug, suffix = f"{base}-{suffix}", suffix + 1
@@ -107,16 +110,29 @@ def _free_slug(title: str) -> str:
 
 
 def _section(value: str) -> Section:
+    name = section_name(value)
     section = (
         Section.objects.filter(slug=value).first()
-        or Section.objects.filter(name__iexact=value).first()
+        or Section.objects.filter(Q(name__iexact=value) | Q(name__iexact=name)).first()
     )
     if section is None:
-        slug = slugify(value)
+        slug = readable_slug(value)
         if not slug:
-            raise ImportProblem(f"{value!r} gives no usable slug.", field="section")
-        section, _ = Section.objects.get_or_create(slug=slug, defaults={"name": value})
+            raise ImportProblem(
+                f"{value!r} has no letter or digit to make the section's address from.",
+                field="section",
+            )
+        section, _ = Section.objects.get_or_create(slug=slug, defaults={"name": name})
     return section
+
+
+def section_name(value: str) -> str:
+    """Name a section the import creates: a value written as a slug (`climate-policy`) reads
+    as "Climate policy"; any other value (`AI Policy`, `Zürich`) is the name as written."""
+    if value == readable_slug(value):
+        words = value.replace("-", " ").replace("_", " ")
+        return words[:1].upper() + words[1:]
+    return value
 
 
 def _references(data: dict, article: Article, *, is_new: bool) -> list[Reference]:
@@ -154,6 +170,9 @@ def _references(data: dict, article: Article, *, is_new: bool) -> list[Reference
 
 def _tags(data: dict, article: Article, *, is_new: bool) -> list[str]:
     if "tags" in data:
+        for index, name in enumerate(data["tags"]):
+            if not has_letters_or_digits(name):
+                raise ImportProblem(TAG_NEEDS_A_LETTER.format(name=name), field=f"tags[{index}]")
         return data["tags"]
     return [] if is_new else list(article.tags.names())
 
@@ -187,3 +206,26 @@ def _snapshot_values(article: Article, references: list[Reference], tags: list[s
         tuple(getattr(reference, name) for name in REFERENCE_FIELDS) for reference in references
     )
     return (fields, article.section_id, reference_rows, frozenset(t.lower() for t in tags))
+
+
+def article_set_status(*, actor, article: Article, status: Article.Status) -> bool:
+    """Move the article to `status` for `actor`; return whether it changed.
+
+    Writers move only drafts and articles in review, and never to a status readers can see;
+    editors move any article. Publishing without a date publishes now. Raises PermissionDenied
+    saying why when the actor may not.
+    """
+    if not may_edit(actor, article):
+        raise PermissionDenied(
+            f"“{article}” is {article.get_status_display().lower()}: only editors change "
+            "articles readers can see."
+        )
+    if status in LIVE_STATUSES and not may_publish(actor):
+        raise PermissionDenied(f"Only editors can publish or archive “{article}”.")
+    if article.status == status:
+        return False
+    article.status = status
+    if status == Article.Status.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    return True

@@ -8,7 +8,7 @@ from django.db.models import Max, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from articles.models import Article, Section, tags_in_use
 
@@ -69,7 +69,7 @@ SITEMAPS = {
 }
 
 
-@require_GET
+@require_safe
 def news_sitemap(request):
     """List the articles published in the last 48 hours, in Google News' sitemap format."""
     since = timezone.now() - NEWS_WINDOW
@@ -87,10 +87,11 @@ def news_sitemap(request):
     return render(request, "articles/news_sitemap.xml", context, content_type="application/xml")
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
+    """Point crawlers to the sitemaps. The admin is left out: a Disallow line would tell anyone
+    where it lives, and its pages tell robots not to index them."""
     context = {
-        "admin_url": reverse("admin:index"),
         "sitemap_url": request.build_absolute_uri(reverse("sitemap")),
         "news_sitemap_url": request.build_absolute_uri(reverse("news_sitemap")),
     }

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
 from feedback.forms import VoteForm
+from feedback.middleware import wants_json
 from feedback.models import Vote
 from feedback.panel import FeedbackPanel
 from feedback.services import vote_record
@@ -19,14 +20,14 @@ TOO_MANY = "You have sent many votes in a short time. Please wait a few minutes 
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def vote(request, slug):
     """GET: the reader's own feedback form. POST: record their vote and follow-up.
 
     Both answer JSON to the page's script, or HTML (a page, or a redirect back) without it.
     """
     article = get_object_or_404(Article.objects.published(), slug=slug)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return own_form(request, article)
     if not vote_allowed(request):
         return problem(request, article, TOO_MANY, status=429)
@@ -58,10 +59,6 @@ def own_form(request, article):
         return JsonResponse({"helpful": panel.helpful, "html": html})
     context = {"article": article, "panel": panel}
     return render(request, "feedback/feedback_page.html", context)
-
-
-def wants_json(request):
-    return request.accepts("application/json") and not request.accepts("text/html")
 
 
 def answer(request, article, recorded, message):

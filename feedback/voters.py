@@ -32,7 +32,7 @@ def remember_voter(response, voter_id: str) -> None:
         voter_id,
         salt=COOKIE_SALT,
         max_age=COOKIE_MAX_AGE,
-        secure=not settings.DEBUG,
+        secure=settings.HTTPS,  # as the session and CSRF cookies: browsers drop Secure on http
         httponly=True,
         samesite="Lax",
     )

@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom.cache_config import cache_config, is_shared
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "newsroom.request_log.RequestLogMiddleware",
+    # Outside every middleware that can refuse a vote (CSRF, hosts), so those refusals read too.
+    "feedback.middleware.VoteErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -109,16 +113,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
-    "default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://newsroom"),
+    # Shared by every worker, command and app server (newsroom/cache_config.py says how).
+    "default": cache_config(env.str("CACHE_URL", default="")),
     # Each worker's own memory, for small pieces shared by many pages (the header, the footer,
-    # related-article windows and cards). Every key carries the content version, so a change
-    # readers could see is never missed even though workers do not share these.
+    # related-article windows and cards). Every key carries the content version, which lives in
+    # the shared cache above, so a change readers could see is never missed.
     "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "newsroom-local",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "newsroom.cache"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -192,21 +199,34 @@ PERMISSIONS_POLICY = {
     "interest-cohort": [],
 }
 
-# Admin logins: a user and address pair is locked out for an hour after 5 failures.
+# Admin logins (django-axes, counted in the database; newsroom/login_lockout.py says how): locked
+# for an hour after AXES_FAILURE_LIMIT failures of one username from one address, and, for
+# addresses the username never logged in from, after LOGIN_ADDRESS_FAILURE_LIMIT failures from
+# the address or LOGIN_USERNAME_FAILURE_LIMIT failures of the username from anywhere.
+AXES_HANDLER = "newsroom.login_lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # what a successful login resets
 AXES_RESET_ON_SUCCESS = True
 
 # Public pages are cached for PAGE_CACHE_SECONDS (0 turns the cache off; off by default in
 # development, so template edits show at once); CDNs may keep them for CDN_CACHE_SECONDS.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 600)
 CDN_CACHE_SECONDS = env.int("CDN_CACHE_SECONDS", default=60)
+if PAGE_CACHE_SECONDS and not DEBUG and not is_shared(CACHES["default"]):
+    raise ImproperlyConfigured(
+        "CACHE_URL points at one process's memory (or none), which gunicorn's other workers and "
+        "import_articles cannot see: they would serve pages older than the last edit. Leave "
+        "CACHE_URL empty (a cache table in the database) or use Redis, or set PAGE_CACHE_SECONDS=0."
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "newsroom.request_log.JsonFormatter"}},
+    "filters": {"cache_outage": {"()": "newsroom.request_log.CacheOutageFilter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -215,6 +235,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"handlers": [], "propagate": False},
         "axes": {"level": "WARNING"},
+        # A cache outage would log every cache call; one line in CACHE_ERROR_LOG_SECONDS says it.
+        "newsroom.cache": {"filters": ["cache_outage"]},
     },
 }
 

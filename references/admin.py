@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.db import models
 
+from articles.models import Article
+from articles.roles import LIVE_STATUSES, may_edit, may_publish
 from references.models import Reference
+from references.services import reference_save
 
 
 @admin.register(Reference)
@@ -26,6 +29,14 @@ class ReferenceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_edit(request.user, obj.article))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article" and not may_publish(request.user):
+            kwargs["queryset"] = Article.objects.exclude(status__in=LIVE_STATUSES)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        obj.article.rerender()
+        reference_save(actor=request.user, reference=obj)

@@ -1,6 +1,28 @@
+from django import forms
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+
+WEB_ADDRESS_MESSAGE = "Enter a full http:// or https:// address."
+web_address_validator = URLValidator(schemes=["http", "https"], message=WEB_ADDRESS_MESSAGE)
+
+
+class WebAddressFormField(forms.URLField):
+    default_validators = [web_address_validator]
+    default_error_messages = {"invalid": WEB_ADDRESS_MESSAGE}
+
+
+class WebAddressField(models.URLField):
+    """A URL readers can follow: http or https only (no javascript:, ftp: or data:).
+
+    It replaces URLField's own validator rather than adding one, so a bad address gets one
+    message instead of "Enter a valid URL." twice.
+    """
+
+    default_validators = [web_address_validator]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": WebAddressFormField, **kwargs})
 
 
 class Reference(models.Model):
@@ -12,9 +34,7 @@ class Reference(models.Model):
     )
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=300)
-    url = models.URLField(
-        "URL", max_length=1000, validators=[URLValidator(schemes=["http", "https"])]
-    )
+    url = WebAddressField("URL", max_length=1000)
     accessed_at = models.DateField("accessed on", null=True, blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from articles.roles import EDITORS, WRITERS, ensure_groups
 from references.models import Reference
 
 _sequence = itertools.count(1)
+TEST_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
 _clock_key = pytest.StashKey[time_machine.travel]()
 
 
@@ -65,7 +66,12 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def fresh_page_cache(request, settings):
-    """Test with the page cache on, as production runs it, starting from an empty cache."""
+    """Test with the page cache on, as production runs it, starting from an empty cache.
+
+    The cache is in memory, so that query counts are the page's own; tests/newsroom/
+    test_shared_cache.py and test_redis_cache.py run the caches production configures.
+    """
+    settings.CACHES = {**settings.CACHES, "default": TEST_CACHE}
     settings.PAGE_CACHE_SECONDS = 600
     cache.clear()
     for database in ("transactional_db", "db"):

@@ -208,7 +208,7 @@ def test_reference_admin_rejects_a_non_http_url(editor_client, make_article):
         {"publisher": "P", "title": "T", "url": "javascript:alert(1)", "accessed_at": ""},
     )
     assert response.status_code == 200
-    assert "Enter a valid URL." in response.content.decode()
+    assert "Enter a full http:// or https:// address." in response.content.decode()
 
 
 def test_readers_cannot_reach_the_admin(client, db):

@@ -168,7 +168,7 @@ def test_a_list_and_a_folder_import_together(db, tmp_path):
         (
             {"references": [{"number": 1, "publisher": "P", "title": "T",
                              "url": "https://not a url"}], "body": "[1]"},
-            "references[0].url: Enter a valid URL.",
+            "references[0].url: Enter a full http:// or https:// address.",
         ),
     ],
 )  # fmt: skip

@@ -32,7 +32,9 @@ PUBLIC_PAGES = [
 
 @pytest.fixture
 def cached_article(make_article, make_section):
-    Page.objects.create(slug="how-it-works", title="How it works", body="We check.")
+    Page.objects.update_or_create(
+        slug="how-it-works", defaults={"title": "How it works", "body": "We check."}
+    )
     return make_article(
         title="Cached",
         slug="cached",

@@ -2,9 +2,11 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 
+from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Page
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -54,13 +56,50 @@ def test_news_sitemap_has_the_last_48_hours(client, make_article):
     )
 
 
-def test_robots_txt_points_to_the_sitemaps_and_keeps_crawlers_out_of_the_admin(client, db):
+def test_robots_txt_points_to_the_sitemaps_and_keeps_crawlers_out_of_search(client, db):
     response = client.get("/robots.txt")
     assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
-    assert "User-agent: *" in text and "Disallow: /admin/" in text
+    assert "User-agent: *" in text and "Disallow: /search/" in text
     assert "Sitemap: http://testserver/sitemap.xml" in text
     assert "Sitemap: http://testserver/sitemap-news.xml" in text
+
+
+def test_robots_txt_never_names_the_admins_address(client, db):
+    """ADMIN_URL moves the admin away from scanners; robots.txt must not tell them where."""
+    admin_path = reverse("admin:index")
+    text = client.get("/robots.txt").content.decode()
+    assert admin_path not in text and "admin" not in text.lower()
+    login = client.get(reverse("admin:login")).content.decode()
+    assert '<meta name="robots" content="NONE,NOARCHIVE">' in login  # the admin asks itself
+
+
+def test_head_requests_are_answered_like_gets(client, make_article):
+    """Link checkers and monitors send HEAD; no public address may answer it 405."""
+    article = make_article(slug="visible", tags=["Go"])
+    Page.objects.get_or_create(slug="how-it-works", defaults={"title": "How", "body": "We."})
+    urls = [
+        "/robots.txt",
+        "/sitemap-news.xml",
+        "/",
+        article.get_absolute_url(),
+        f"{article.get_absolute_url()}feedback/",
+        f"{article.get_absolute_url()}feedback/?helpful=no",
+        f"/sections/{article.section.slug}/",
+        "/tags/",
+        "/tags/go/",
+        "/tags/go/rss/",
+        f"/sections/{article.section.slug}/atom/",
+        "/search/?q=article",
+        "/archive/",
+        "/feeds/rss/",
+        "/feeds/atom/",
+        "/sitemap.xml",
+        "/how-it-works/",
+    ]
+    for url in urls:
+        cache.clear()  # the view answers, not a page a GET stored
+        assert client.head(url).status_code == 200, url
 
 
 def test_sitemap_query_count_is_constant(client, make_article, django_assert_num_queries):

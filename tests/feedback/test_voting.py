@@ -230,6 +230,59 @@ def test_bad_vote_is_400_with_a_message_as_json(
     assert not Vote.objects.exists()
 
 
+def json_error(response, status):
+    """Return the message of a JSON error answer, checking its status and type."""
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    message = response.json()["error"]
+    assert message
+    return message
+
+
+@pytest.mark.parametrize("article_exists", [True, False])
+def test_a_script_voting_on_an_article_it_cannot_see_gets_json_404(
+    client, make_article, vote_url, article_exists
+):
+    draft = make_article(status=Article.Status.DRAFT)
+    url = vote_url(draft) if article_exists else "/articles/no-such-article/feedback/"
+    for response in [client.post(url, {"helpful": "yes"}, **JSON), client.get(url, **JSON)]:
+        assert json_error(response, 404) == "This article is not open for feedback."
+    assert not Vote.objects.exists()
+
+
+def test_a_script_using_the_wrong_method_gets_json_405_with_the_allowed_ones(
+    client, make_article, vote_url
+):
+    response = client.put(vote_url(make_article()), **JSON)
+    assert json_error(response, 405) == "Votes are sent with POST."
+    assert "POST" in response["Allow"]
+
+
+def test_a_script_whose_csrf_token_expired_gets_json_403(make_article, vote_url):
+    article = make_article()
+    response = Client(enforce_csrf_checks=True).post(vote_url(article), {"helpful": "yes"}, **JSON)
+    assert "Reload the page" in json_error(response, 403)
+    assert not Vote.objects.exists()
+
+
+def test_a_script_gets_json_500_when_the_vote_fails_unexpectedly(
+    make_article, vote_url, monkeypatch
+):
+    def fail(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("feedback.views.vote_record", fail)
+    reader = Client(raise_request_exception=False)
+    response = reader.post(vote_url(make_article()), {"helpful": "yes"}, **JSON)
+    message = json_error(response, 500)
+    assert "not recorded" in message and "database" not in message
+
+
+def test_readers_without_javascript_still_get_error_pages(client, make_article, vote_url):
+    response = client.post(vote_url(make_article(status=Article.Status.DRAFT)), {"helpful": "y"})
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
 @pytest.mark.parametrize(("data", "field", "message"), BAD_VOTES)
 def test_bad_vote_without_javascript_shows_the_form_error(
     client, make_article, vote_url, data, field, message

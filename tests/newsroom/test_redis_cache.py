@@ -2,11 +2,12 @@
 
 import os
 
-import environ
 import pytest
 import redis
 from django.core.cache import cache, caches
 from django.test import Client
+
+from newsroom.cache_config import cache_config
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -17,7 +18,7 @@ def redis_cache(settings):
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL} (TEST_REDIS_URL); CI and `make bench` have one")
-    settings.CACHES = {**settings.CACHES, "default": environ.Env.cache_url_config(REDIS_URL)}
+    settings.CACHES = {**settings.CACHES, "default": cache_config(REDIS_URL)}
     cache.clear()
     yield
     cache.clear()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from articles.methodology import create_default_page
 from articles.models import Article, Page, Section
 from articles.roles import EDITORS, ensure_groups
 from feedback.models import Vote
@@ -32,32 +33,6 @@ DEMO_COMPLAINTS = [
     ("outdated", "There is a newer paper on this."),
 ]
 
-METHODOLOGY_TITLE = "How our articles are made"
-METHODOLOGY_MARKDOWN = """
-{site} publishes articles written by people and articles produced by an autonomous generation
-pipeline. Every article page says which is which.
-
-## The pipeline
-
-The pipeline gathers reporting and primary sources on a topic, drafts an article in Markdown, and
-cites every factual claim inline with numbered references that readers can follow.
-
-## The checks
-
-- **Multi-source verification:** key claims are compared across independent sources before they
-  are used.
-- **Fact-checking:** a separate pass checks each cited claim against its source.
-- **Quality scoring:** each draft gets a quality score from 0 to 1; low scores go to an editor
-  instead of being published.
-
-An article's disclosure box names only the checks that article actually passed.
-
-## Editors and corrections
-
-Editors review the pipeline's output, correct articles, and decide on corrections. Readers'
-answers to "Was this article helpful?" go straight to them.
-"""
-
 
 class Command(BaseCommand):
     help = (
@@ -78,14 +53,8 @@ class Command(BaseCommand):
         self.create_editor()
 
     def create_methodology_page(self):
-        _, created = Page.objects.get_or_create(
-            slug=Page.METHODOLOGY_SLUG,
-            defaults={
-                "title": METHODOLOGY_TITLE,
-                "body": METHODOLOGY_MARKDOWN.format(site=settings.NEWSROOM_SITE_NAME).strip(),
-            },
-        )
-        if created:
+        """Put the methodology page back if it was deleted (the migration creates it)."""
+        if create_default_page(Page):
             self.stdout.write("Created the methodology page at /how-it-works/.")
 
     def create_reader_votes(self):
