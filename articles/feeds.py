@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom feeds of the latest articles, overall and for each section and tag."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from taggit.models import Tag
 
 from articles.models import Article, Section
@@ -24,8 +26,49 @@ class FeedSource:
     subject: Section | Tag | None = None
 
 
-class RssWithContent(Rss201rev2Feed):
-    """RSS 2.0 that also carries each article's full HTML in `content:encoded`."""
+# What XML 1.0 cannot carry at all, even escaped: most C0 controls, lone surrogates, U+FFFE/F.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value):
+    """Drop the characters XML cannot carry from a string, or from each string of a list."""
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return [xml_text(part) for part in value]
+    return value
+
+
+class PlainTextFeedMixin:
+    """Take every field as plain text (the content, sanitised HTML, apart) and send it so that
+    no feed reader runs markup from it: the fields the format or its readers treat as HTML are
+    escaped, the others go as XML text; characters XML cannot carry are dropped."""
+
+    html_feed_fields: tuple[str, ...] = ()
+    html_item_fields: tuple[str, ...] = ()
+
+    def __init__(self, title, link, description, **kwargs):
+        feed = {"title": title, "link": link, "description": description, **kwargs}
+        super().__init__(**as_sent(feed, self.html_feed_fields))
+
+    def add_item(self, **item):
+        super().add_item(**as_sent(item, self.html_item_fields))
+
+
+def as_sent(fields: dict, html_fields) -> dict:
+    return {
+        name: xml_text(escape(value) if name in html_fields and value is not None else value)
+        for name, value in fields.items()
+    }
+
+
+class RssWithContent(PlainTextFeedMixin, Rss201rev2Feed):
+    """RSS 2.0 that also carries each article's full HTML in `content:encoded`.
+
+    Readers render an RSS title and description as HTML, so both are escaped.
+    """
+
+    html_feed_fields = html_item_fields = ("title", "description")
 
     def rss_attributes(self):
         return {
@@ -38,8 +81,14 @@ class RssWithContent(Rss201rev2Feed):
         handler.addQuickElement("content:encoded", item["content"])
 
 
-class AtomWithContent(Atom1Feed):
-    """Atom with the dek as `summary` and the full HTML as `content`."""
+class AtomWithContent(PlainTextFeedMixin, Atom1Feed):
+    """Atom with the dek as `summary` and the full HTML as `content`.
+
+    Titles, subtitles, names and categories are Atom text; the summary is sent as type="html",
+    so the dek is escaped. (The feed's own description becomes the subtitle, a text element.)
+    """
+
+    html_item_fields = ("description",)
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)

@@ -5,6 +5,7 @@ against it and turns problems into messages that name the file, the article and 
 """
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "article-import.schema.json"
 
 
@@ -84,6 +86,29 @@ def schema_problem(data) -> ImportProblem | None:
     return ImportProblem(error.message, field=field or "article")
 
 
+def text_problem(value, path=()) -> ImportProblem | None:
+    """Return a problem naming the first string no database can store as text, or None.
+
+    PostgreSQL refuses a NUL character in text, and no database a lone surrogate (JSON's
+    "\\ud800" escapes are not UTF-8): the article would fail at the database instead.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return ImportProblem("contains a NUL character.", field=field_path(path) or "article")
+        if SURROGATE.search(value):
+            message = "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text."
+            return ImportProblem(message, field=field_path(path) or "article")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if problem := text_problem(key, path) or text_problem(item, (*path, key)):
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if problem := text_problem(item, (*path, index)):
+                return problem
+    return None
+
+
 def json_files(paths: list[str]) -> Iterator[Path]:
     """Yield the JSON files named, and those found in the folders named, in a stable order."""
     for name in paths:
@@ -124,4 +149,4 @@ def read_records(path: Path) -> Iterator[ArticleRecord]:
             problem = ImportProblem("must be a JSON object.")
             yield ArticleRecord(source, index, None, problem)
         else:
-            yield ArticleRecord(source, index, data, schema_problem(data))
+            yield ArticleRecord(source, index, data, text_problem(data) or schema_problem(data))

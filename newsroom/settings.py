@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A 400 for NUL in parameters and non-UTF-8 forms, before anything reads them.
+    "newsroom.bad_requests.BadRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Public pages are answered from the cache here, before sessions, CSRF and auth run.

@@ -6,9 +6,11 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from articles.feeds import xml_text
 from articles.models import Section
 
 register = template.Library()
+register.filter("xml_text", xml_text)  # for text in XML templates (the news sitemap)
 
 
 @register.inclusion_tag("includes/_section_nav.html", takes_context=True)

@@ -1,10 +1,12 @@
 import datetime as dt
+import html
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.utils import timezone
 
 from articles.models import Article
+from tests.active_markup import active_markup, rendered_as_html
 from tests.conftest import reference
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -40,7 +42,7 @@ def test_rss_feed_carries_every_field(client, cited_article):
     assert channel.findtext("title") == "Newsroom"
     assert channel.findtext("link") == "http://testserver/"
     (item,) = channel.findall("item")
-    assert item.findtext("title") == "Feeds & you"
+    assert html.unescape(item.findtext("title")) == "Feeds & you"  # readers take it as HTML
     assert item.findtext("link") == "http://testserver/articles/feeds-and-you/"
     assert item.findtext("description") == "Why RSS still matters."
     assert item.findtext(DC_CREATOR) == "Desk"
@@ -117,3 +119,70 @@ def test_pages_advertise_their_feeds(client, make_article, make_section):
     assert 'href="/sections/tools/rss/"' in client.get("/sections/tools/").content.decode()
     assert 'href="/tags/go/atom/"' in client.get("/tags/go/").content.decode()
     assert 'href="/feeds/rss/"' in client.get(article.get_absolute_url()).content.decode()
+
+
+MARKUP = {
+    "title": '"><img src=x onerror=alert(1)> & <script>alert(1)</script>',
+    "dek": "<script>alert(1)</script><iframe src=javascript:alert(1)></iframe> & more",
+    "byline": "<img src=x onerror=alert(2)>",
+    "section": "<base href=//evil.example/>",
+    "description": "<meta http-equiv=refresh content=0;url=//evil.example/>",
+    "tag": "<svg onload=alert(3)>",
+}
+FEEDS = ["/feeds/{}/", "/sections/markup/{}/", "/tags/svg-onloadalert3/{}/"]
+
+
+@pytest.fixture
+def article_with_markup_in_its_text(make_article, make_section):
+    section = make_section(name=MARKUP["section"], slug="markup", description=MARKUP["description"])
+    return make_article(
+        title=MARKUP["title"],
+        dek=MARKUP["dek"],
+        byline=MARKUP["byline"],
+        section=section,
+        tags=[MARKUP["tag"]],
+    )
+
+
+@pytest.mark.parametrize("url", [url.format(kind) for url in FEEDS for kind in ("rss", "atom")])
+def test_feeds_send_plain_text_fields_as_text_never_as_markup(
+    client, article_with_markup_in_its_text, url
+):
+    feed = parse(client, url)
+    for text in rendered_as_html(feed):
+        assert active_markup(text) == [], text
+
+
+def test_rss_readers_show_the_plain_text_fields_as_written(client, article_with_markup_in_its_text):
+    channel = parse(client, "/sections/markup/rss/").find("channel")
+    assert html.unescape(channel.findtext("title")) == f"{MARKUP['section']} — Newsroom"
+    assert html.unescape(channel.findtext("description")) == MARKUP["description"]
+    item = channel.find("item")
+    assert html.unescape(item.findtext("title")) == MARKUP["title"]
+    assert html.unescape(item.findtext("description")) == MARKUP["dek"]
+    assert item.findtext(DC_CREATOR) == MARKUP["byline"]  # Dublin Core: text
+    assert item.findtext("category") == MARKUP["tag"]
+
+
+def test_atom_readers_show_the_plain_text_fields_as_written(
+    client, article_with_markup_in_its_text
+):
+    feed = parse(client, "/tags/svg-onloadalert3/atom/")
+    assert feed.findtext(f"{ATOM}title") == f"{MARKUP['tag']} — Newsroom"  # type="text"
+    assert MARKUP["tag"] in feed.findtext(f"{ATOM}subtitle")
+    entry = feed.find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == MARKUP["title"]
+    summary = entry.find(f"{ATOM}summary")
+    assert summary.get("type") == "html" and html.unescape(summary.text) == MARKUP["dek"]
+    assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name") == MARKUP["byline"]
+    assert entry.find(f"{ATOM}category").get("term") == MARKUP["tag"]
+
+
+def test_feeds_drop_characters_xml_cannot_carry(client, make_article):
+    make_article(title="Bell\x07 and\x1b escape", dek="Form\x0cfeed", tags=["Tab\x0bbed"])
+    item = parse(client, "/feeds/rss/").find("channel").find("item")
+    assert item.findtext("title") == "Bell and escape"
+    assert item.findtext("description") == "Formfeed"
+    assert parse(client, "/feeds/atom/").find(f"{ATOM}entry").findtext(f"{ATOM}title") == (
+        "Bell and escape"
+    )

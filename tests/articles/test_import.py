@@ -220,6 +220,49 @@ def test_one_bad_article_does_not_stop_the_others(db, tmp_path):
     assert set(Article.objects.values_list("external_id", flat=True)) == {"good-1", "good-2"}
 
 
+def with_nul_in(field):
+    """A pipeline article whose `field` (a path like "references.0.title") holds a NUL."""
+    article = pipeline_article(external_id="nul", slug="nul", tags=["Fine", "Bad\x00tag"])
+    *parents, last = [int(part) if part.isdigit() else part for part in field.split(".")]
+    holder = article
+    for part in parents:
+        holder = holder[part]
+    if last != "tags":
+        holder[last] = "Before\x00after"
+        article["tags"] = ["Fine"]
+    return article
+
+
+@pytest.mark.parametrize(
+    ("field", "named"),
+    [
+        ("title", "title"),
+        ("dek", "dek"),
+        ("body", "body"),
+        ("byline", "byline"),
+        ("section", "section"),
+        ("tags", "tags[1]"),
+        ("provenance.pipeline_version", "provenance.pipeline_version"),
+        ("references.0.title", "references[0].title"),
+        ("references.2.publisher", "references[2].publisher"),
+    ],
+)
+def test_a_nul_character_is_refused_naming_the_field_and_the_rest_imports(
+    db, tmp_path, field, named
+):
+    path = write(
+        tmp_path,
+        "batch.json",
+        [with_nul_in(field), pipeline_article(external_id="after", slug="after")],
+    )
+    failed, out, err = run_import(path)
+    assert failed
+    assert f"batch.json: article 'nul' (#1): {named}: contains a NUL character." in err
+    assert "Traceback" not in err
+    assert "1 created, 0 updated, 0 unchanged, 1 failed" in out
+    assert list(Article.objects.values_list("external_id", flat=True)) == ["after"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
