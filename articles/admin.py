@@ -190,8 +190,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # The reference form's article picker offers writers only articles they may edit.
-        if request.GET.get("model_name") == "reference" and not may_publish(request.user):
-            queryset = queryset.exclude(status__in=LIVE_STATUSES)
+        if request.GET.get("model_name") == "reference":
+            queryset = queryset.editable_by(request.user)
         return queryset, may_have_duplicates
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
@@ -268,8 +268,9 @@ class ArticleAdmin(admin.ModelAdmin):
         selected = queryset.values_list("pk", flat=True)  # without the changelist's vote counts
         for article in Article.objects.filter(pk__in=list(selected)).order_by("pk"):
             try:
-                if article_set_status(actor=request.user, article=article, status=status):
-                    changed.append(article)
+                moved = article_set_status(actor=request.user, article=article, status=status)
+                if moved:
+                    changed.append(moved)
             except PermissionDenied as refusal:
                 refusals.append(refusal.args[0])
         if refusals:

@@ -107,6 +107,12 @@ class ArticleQuerySet(models.QuerySet):
         """Return the published articles whose publication time is still to come."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def editable_by(self, user):
+        """Return the articles `user` may edit (articles.roles.may_edit says who may what)."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return self.exclude(status__in=[self.model.Status.PUBLISHED, self.model.Status.ARCHIVED])
+
     def for_cards(self):
         """Fetch what an article card shows, in a constant number of queries."""
         return self.card_fields().prefetch_related("tags")

@@ -88,9 +88,20 @@ def _new_state() -> dict:
 
 def current_version() -> str:
     state = cache.get(STATE_KEY)
-    if state is None or (state["next_at"] is not None and time.time() >= state["next_at"]):
-        state = _new_state()  # cold cache, or a scheduled article has just gone live
+    if (
+        lost_writes()
+        or state is None  # a cold cache
+        or (state["next_at"] is not None and time.time() >= state["next_at"])  # going live
+    ):
+        state = _new_state()
     return state["version"]
+
+
+def lost_writes() -> bool:
+    """Tell whether the cache dropped writes while it was unreachable: a new version made then
+    never reached it, so the pages it kept from before may be out of date."""
+    take_lost_writes = getattr(cache, "take_lost_writes", None)  # Redis only: see CACHES
+    return take_lost_writes is not None and take_lost_writes()
 
 
 def request_version(request) -> str:

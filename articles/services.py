@@ -208,13 +208,17 @@ def _snapshot_values(article: Article, references: list[Reference], tags: list[s
     return (fields, article.section_id, reference_rows, frozenset(t.lower() for t in tags))
 
 
-def article_set_status(*, actor, article: Article, status: Article.Status) -> bool:
-    """Move the article to `status` for `actor`; return whether it changed.
+@transaction.atomic
+def article_set_status(*, actor, article: Article, status: Article.Status) -> Article | None:
+    """Move the article to `status` for `actor`; return it as saved, or None if it was so already.
 
     Writers move only drafts and articles in review, and never to a status readers can see;
     editors move any article. Publishing without a date publishes now. Raises PermissionDenied
     saying why when the actor may not.
     """
+    # Judge the article as it is now, not as the caller read it: an editor may have just
+    # published it, and a writer must not take it offline.
+    article = Article.objects.select_for_update().get(pk=article.pk)
     if not may_edit(actor, article):
         raise PermissionDenied(
             f"“{article}” is {article.get_status_display().lower()}: only editors change "
@@ -223,9 +227,9 @@ def article_set_status(*, actor, article: Article, status: Article.Status) -> bo
     if status in LIVE_STATUSES and not may_publish(actor):
         raise PermissionDenied(f"Only editors can publish or archive “{article}”.")
     if article.status == status:
-        return False
+        return None
     article.status = status
     if status == Article.Status.PUBLISHED and article.published_at is None:
         article.published_at = timezone.now()
     article.save(update_fields=["status", "published_at", "updated_at"])
-    return True
+    return article

@@ -1,5 +1,4 @@
-"""Structured logs: one JSON line per request at a level that matches its status, and one
-line now and then while the cache is unreachable."""
+"""Structured logs: one JSON line per request at a level that matches its status."""
 
 import json
 import logging
@@ -52,30 +51,3 @@ class RequestLogMiddleware:
             },
         )
         return response
-
-
-class CacheOutageFilter(logging.Filter):
-    """Say once in a while, in one line, that the cache is unreachable.
-
-    While Redis is down every cache call fails and is logged by django-redis with a traceback;
-    this lets one warning through every OUTAGE_LOG_SECONDS and names the error.
-    """
-
-    OUTAGE_LOG_SECONDS = 30
-
-    def __init__(self):
-        super().__init__()
-        self.last_logged = float("-inf")
-
-    def filter(self, record):
-        now = time.monotonic()
-        if now - self.last_logged < self.OUTAGE_LOG_SECONDS:
-            return False
-        self.last_logged = now
-        error = record.exc_info[1] if record.exc_info else None
-        cause = getattr(error, "__cause__", None) or error
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.msg = "Cache unreachable (%s); pages are served uncached until it is back."
-        record.args = (f"{type(cause).__name__}: {cause}" if cause else "no detail",)
-        record.exc_info = record.exc_text = None
-        return True

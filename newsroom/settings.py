@@ -126,8 +126,6 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-DJANGO_REDIS_LOGGER = "newsroom.cache"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,7 +226,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "newsroom.request_log.JsonFormatter"}},
-    "filters": {"cache_outage": {"()": "newsroom.request_log.CacheOutageFilter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -237,8 +234,6 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"handlers": [], "propagate": False},
         "axes": {"level": "WARNING"},
-        # A cache outage would log every cache call; one line in CACHE_ERROR_LOG_SECONDS says it.
-        "newsroom.cache": {"filters": ["cache_outage"]},
     },
 }
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from articles.models import Article
-from articles.roles import LIVE_STATUSES, may_edit, may_publish
+from articles.roles import may_edit
 from references.models import Reference
 from references.services import reference_save
 
@@ -34,8 +34,8 @@ class ReferenceAdmin(admin.ModelAdmin):
         return allowed and (obj is None or may_edit(request.user, obj.article))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "article" and not may_publish(request.user):
-            kwargs["queryset"] = Article.objects.exclude(status__in=LIVE_STATUSES)
+        if db_field.name == "article":
+            kwargs["queryset"] = Article.objects.editable_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

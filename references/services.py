@@ -19,5 +19,6 @@ def reference_save(*, actor, reference: Reference) -> None:
             f"“{reference.article}” is {reference.article.get_status_display().lower()}: "
             "only editors change the sources of articles readers can see."
         )
+    reference.full_clean()
     reference.save()
     reference.article.rerender()  # reference titles are the citations' tooltips

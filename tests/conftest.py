@@ -84,6 +84,14 @@ def fresh_page_cache(request, settings):
 
 
 @pytest.fixture
+def one_rate_window():
+    """Run the test well inside one vote rate-limit window (windows start every
+    FEEDBACK_RATE_WINDOW seconds), so its votes are all counted together."""
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, 5, tzinfo=dt.UTC)):
+        yield
+
+
+@pytest.fixture
 def make_section(db):
     def make(**overrides):
         number = next(_sequence)

@@ -8,7 +8,10 @@ def give_empty_tag_slugs_an_address(apps, schema_editor):
     address can carry; such tags get `tag-<id>`."""
     Tag = apps.get_model("taggit", "Tag")
     for tag in Tag.objects.filter(slug=""):
-        tag.slug = f"tag-{tag.pk}"
+        slug, suffix = f"tag-{tag.pk}", 2
+        while Tag.objects.filter(slug=slug).exists():
+            slug, suffix = f"tag-{tag.pk}-{suffix}", suffix + 1
+        tag.slug = slug
         tag.save(update_fields=["slug"])
 
 

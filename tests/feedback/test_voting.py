@@ -313,7 +313,9 @@ def test_changing_to_yes_with_an_invalid_follow_up_keeps_the_old_vote(
     assert (vote.helpful, vote.reason) == (False, "outdated")
 
 
-def test_rate_limit_answers_429_with_a_message(client, make_article, vote_url, settings):
+def test_rate_limit_answers_429_with_a_message(
+    client, make_article, vote_url, settings, one_rate_window
+):
     settings.FEEDBACK_RATE_LIMIT = 3
     article = make_article()
     for _ in range(3):
@@ -326,7 +328,7 @@ def test_rate_limit_answers_429_with_a_message(client, make_article, vote_url, s
     assert page.status_code == 429 and "wait a few minutes" in page.content.decode()
 
 
-def test_rate_limit_is_per_client_address(make_article, vote_url, settings):
+def test_rate_limit_is_per_client_address(make_article, vote_url, settings, one_rate_window):
     settings.FEEDBACK_RATE_LIMIT = 1
     article = make_article()
     assert (
@@ -344,7 +346,7 @@ def test_rate_limit_is_per_client_address(make_article, vote_url, settings):
 
 
 def test_rate_limit_reads_the_client_address_through_trusted_proxies(
-    make_article, vote_url, settings
+    make_article, vote_url, settings, one_rate_window
 ):
     settings.FEEDBACK_RATE_LIMIT = 1
     settings.TRUSTED_PROXY_COUNT = 1

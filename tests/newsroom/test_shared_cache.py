@@ -3,7 +3,6 @@ process is what every process serves next."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.newsroom.test_cache_outage import free_port
 from tests.newsroom.test_settings import run_check
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def article(title):
