@@ -5,11 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+UV_VERSION := 0.13.9
+UV := .uv/bin/uv
 AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test bench bench-breakdown lint format mutate clean
+.PHONY: run serve test bench bench-breakdown lint format lock upgrade mutate clean
 
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
@@ -58,15 +60,25 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-$(BIN)/python:
+# uv installs the packages, pinned with their hashes in uv.lock; it lives apart from .venv,
+# which it keeps exactly as the lock says.
+$(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Newsroom needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --target .uv uv==$(UV_VERSION) 2>/dev/null || \
+		{ rm -rf .uv && $(PYTHON) -m venv .uv && .uv/bin/python -m pip install --quiet uv==$(UV_VERSION); }
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(INSTALLED): pyproject.toml uv.lock | $(UV)
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --extra dev --python $(PYTHON)
 	@touch $@
+
+# After changing dependencies in pyproject.toml: pin them, keeping every other pin.
+lock: $(UV)
+	$(UV) lock
+
+# Move every pin to the newest release pyproject.toml allows (then run `make test`).
+upgrade: $(UV)
+	$(UV) lock --upgrade
 
 # axe-core checks accessibility in the browser tests; without npm those tests are skipped.
 $(AXE): package.json
@@ -79,4 +91,4 @@ $(AXE): package.json
 	@echo "Wrote .env for local development (DEBUG=1, a random SECRET_KEY)."
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache node_modules mutants mutmut.log
+	rm -rf $(VENV) .uv staticfiles .pytest_cache node_modules mutants mutmut.log

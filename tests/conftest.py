@@ -1,5 +1,6 @@
 import datetime as dt
 import itertools
+import os
 
 import pytest
 import time_machine
@@ -15,6 +16,52 @@ from references.models import Reference
 
 _sequence = itertools.count(1)
 TEST_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}
+_clock_key = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("NEWSROOM_TEST_CLOCK") or None,
+        metavar="WHEN",
+        help="Run the whole suite with the clock set to WHEN and ticking on: a time of day today "
+        "(03:30Z, 23:30+00:00) or a moment (2026-12-31T23:30Z, not before the demo's dates). "
+        "Default: $NEWSROOM_TEST_CLOCK, else the real clock.",
+    )
+
+
+def clock_moment(value, today):
+    """Return the moment `value` names: a time of day on `today`, or a full date and time."""
+    try:
+        if "T" in value:
+            moment = dt.datetime.fromisoformat(value)
+        else:
+            moment = dt.datetime.combine(today, dt.time.fromisoformat(value))
+    except ValueError as error:
+        raise pytest.UsageError(f"--clock {value!r}: {error}") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"--clock {value!r} needs a UTC offset, e.g. 03:30Z")
+    return moment
+
+
+def pytest_sessionstart(session):
+    clock = session.config.getoption("clock")
+    if clock:
+        moment = clock_moment(clock, dt.datetime.now(dt.UTC).date())
+        session.config.stash[_clock_key] = traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+
+
+def pytest_sessionfinish(session):
+    traveller = session.config.stash.get(_clock_key, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"clock: {config.getoption('clock') or 'real'}, TIME_ZONE: {settings.TIME_ZONE}"
 
 
 @pytest.fixture(autouse=True)

@@ -79,3 +79,16 @@ def test_archive_and_tag_pages_have_constant_query_counts(
     # page's tags, section navigation
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+def test_readers_see_dates_in_the_sites_time_zone(client, make_article, settings):
+    settings.TIME_ZONE = "America/New_York"
+    article = make_article(
+        title="Late edition", published_at=dt.datetime(2026, 4, 1, 2, 30, tzinfo=dt.UTC)
+    )  # 22:30 on March 31 in New York
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<time datetime="2026-03-31T22:30:00-04:00">March 31, 2026</time>' in page
+    assert "March 31, 2026" in client.get("/").content.decode()
+    assert titles(client.get("/archive/2026/03/")) == ["Late edition"]
+    assert client.get("/archive/2026/04/").status_code == 404
+    assert '<a href="/archive/2026/03/">March</a>' in client.get("/archive/").content.decode()

@@ -3,7 +3,6 @@ import json
 import re
 
 import pytest
-from django.utils import timezone
 
 from articles.models import Article
 from tests.conftest import reference
@@ -38,11 +37,14 @@ def article(make_article, make_section):
         origin=Article.Origin.PIPELINE,
         sources_verified=True,
         fact_checked=True,
-        published_at=timezone.make_aware(dt.datetime(2026, 4, 7, 9, 30)),
+        published_at=dt.datetime(2026, 4, 7, 9, 30, tzinfo=dt.UTC),
     )
 
 
-def test_article_page_has_canonical_description_open_graph_and_twitter_tags(client, article):
+def test_article_page_has_canonical_description_open_graph_and_twitter_tags(
+    client, article, settings
+):
+    settings.TIME_ZONE = "Europe/Berlin"  # times carry the site's offset
     html = client.get("/articles/scaling-laws/?utm_source=x").content.decode()
     assert '<link rel="canonical" href="http://testserver/articles/scaling-laws/">' in html
     assert meta(html, "name", "description") == "Why bigger kept working."
@@ -51,7 +53,7 @@ def test_article_page_has_canonical_description_open_graph_and_twitter_tags(clie
     assert meta(html, "property", "og:url") == "http://testserver/articles/scaling-laws/"
     assert meta(html, "property", "og:type") == "article"
     assert meta(html, "property", "og:site_name") == "Newsroom"
-    assert meta(html, "property", "article:published_time") == "2026-04-07T09:30:00+00:00"
+    assert meta(html, "property", "article:published_time") == "2026-04-07T11:30:00+02:00"
     assert meta(html, "property", "article:modified_time")
     assert meta(html, "property", "article:section") == "Research"
     assert re.findall(r'<meta property="article:tag" content="([^"]*)">', html) == [

@@ -111,6 +111,7 @@ def test_editing_an_article_in_the_admin_refreshes_its_pages(
     for url in ["/", "/articles/cached/", "/feeds/rss/", "/search/?q=cached"]:
         html(reader, url)
     assert "Original source" in html(voter, "/articles/cached/")  # its fragments are stored
+    published_at = timezone.localtime(cached_article.published_at)  # the admin shows local time
     data = {
         "title": "Cached, corrected",
         "slug": "cached",
@@ -121,8 +122,8 @@ def test_editing_an_article_in_the_admin_refreshes_its_pages(
         "tags": "Go",
         "origin": "human",
         "status": "published",
-        "published_at_0": cached_article.published_at.date().isoformat(),
-        "published_at_1": "08:00:00",
+        "published_at_0": published_at.date().isoformat(),
+        "published_at_1": published_at.time().isoformat("seconds"),
         "references-TOTAL_FORMS": "1",
         "references-INITIAL_FORMS": "1",
         "references-MIN_NUM_FORMS": "0",

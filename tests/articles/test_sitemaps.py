@@ -26,7 +26,7 @@ def test_sitemap_lists_exactly_the_published_articles(client, make_article, make
     article_urls = {url for url in urls if "/articles/" in url}
     assert article_urls == {"http://testserver/articles/visible/"}
     lastmod = urls["http://testserver/articles/visible/"].findtext(f"{SITEMAP}lastmod")
-    assert lastmod == published.updated_at.date().isoformat()
+    assert lastmod == timezone.localdate(published.updated_at).isoformat()
     for page in ["/", "/tags/", "/archive/", "/how-it-works/", "/sections/tools/", "/tags/go/"]:
         assert f"http://testserver{page}" in urls
 
