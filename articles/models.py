@@ -111,7 +111,7 @@ class ArticleQuerySet(models.QuerySet):
         """Return the articles `user` may edit (articles.roles.may_edit says who may what)."""
         if user.has_perm("articles.publish_article"):
             return self
-        return self.exclude(status__in=[self.model.Status.PUBLISHED, self.model.Status.ARCHIVED])
+        return self.exclude(status__in=LIVE_STATUSES)
 
     def for_cards(self):
         """Fetch what an article card shows, in a constant number of queries."""
@@ -348,6 +348,10 @@ class Article(models.Model):
             + SearchVector("body_text", weight="C", config=SEARCH_CONFIG)
         )
         Article.objects.filter(pk=self.pk).update(search_vector=vector)
+
+
+# Statuses readers can see (or could, once scheduled): only editors change these articles.
+LIVE_STATUSES = (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
 
 
 def check_citations(body, reference_numbers):

@@ -3,13 +3,10 @@
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 
-from articles.models import Article
+from articles.models import LIVE_STATUSES
 
 EDITORS = "Editors"
 WRITERS = "Writers"
-
-# Statuses readers can see (or could, once scheduled): only editors change these articles.
-LIVE_STATUSES = (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
 
 # (app label, model, actions)
 EDITOR_PERMISSIONS = [

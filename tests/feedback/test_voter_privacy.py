@@ -6,22 +6,13 @@ import hmac
 from unittest import mock
 
 import time_machine
-from django.http import HttpResponse
 from django.test import Client
 
 from feedback.models import Vote
-from feedback.voters import COOKIE_MAX_AGE, COOKIE_NAME, remember_voter
+from feedback.voters import COOKIE_MAX_AGE, COOKIE_NAME
+from tests.feedback.test_concurrency import reader_with_id
 
 READER_ID = "the-same-reader-id"
-
-
-def reader_with_id(voter_id):
-    """A browser holding the signed voter cookie for `voter_id`, signed with today's key."""
-    response = HttpResponse()
-    remember_voter(response, voter_id)
-    client = Client()
-    client.cookies[COOKIE_NAME] = response.cookies[COOKIE_NAME].value
-    return client
 
 
 def test_the_stored_voter_is_keyed_by_the_secret_key(make_article, vote_url, settings):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.newsroom.test_cache_outage import free_port
+from tests.newsroom.test_security import manage
 from tests.newsroom.test_settings import run_check
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ def article(title):
 def production(tmp_path):
     """Production settings with every default: SQLite, the default cache, two workers."""
     port = free_port()
-    environment = os.environ | {
+    settings = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CACHE_URL": "",
         "DEBUG": "0",
@@ -43,28 +44,21 @@ def production(tmp_path):
         "WEB_CONCURRENCY": "2",
         "BIND": f"127.0.0.1:{port}",
     }
-    for name in ("PAGE_CACHE_SECONDS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    environment = os.environ | settings
+    for name in ("PAGE_CACHE_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         environment.pop(name, None)
 
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def run(*args):
+        result = manage(*args, **settings)
         assert result.returncode == 0, result.stderr
-        return result
 
     def import_title(title):
         path = tmp_path / "article.json"
         path.write_text(json.dumps(article(title)))
-        manage("import_articles", str(path))
+        run("import_articles", str(path))
 
-    manage("migrate", "--noinput", "-v0")
-    manage("collectstatic", "--noinput", "-v0")  # as `make serve` does
+    run("migrate", "--noinput", "-v0")
+    run("collectstatic", "--noinput", "-v0")  # as `make serve` does
     import_title("The first title")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
