@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "articles",
     "references",
     "feedback",
+    "newsroom.delivery",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     # Public pages are answered from the cache here, before sessions, CSRF and auth run.
-    "articles.page_cache.PageCacheMiddleware",
+    "newsroom.delivery.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

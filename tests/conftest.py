@@ -7,11 +7,12 @@ import time_machine
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connections, transaction
 from django.utils import timezone
 
-from articles import page_cache
 from articles.models import Article, Section
 from articles.roles import EDITORS, WRITERS, ensure_groups
+from newsroom.delivery import schedule
 from references.models import Reference
 
 _sequence = itertools.count(1)
@@ -77,10 +78,30 @@ def fresh_page_cache(request, settings):
     for database in ("transactional_db", "db"):
         if database in request.fixturenames:
             request.getfixturevalue(database)
-            page_cache.invalidate()  # as after any change; keeps query counts steady
+            schedule.go_live(None)  # as on a site's first request; keeps query counts steady
             break
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def commit_hooks_run_at_commit(monkeypatch):
+    """Run on_commit hooks when the outermost transaction a test's code opens ends, as they
+    run in production when it commits. (A test's own transaction, which keeps tests apart,
+    would otherwise hold them back until the test is over; then they never run at all.)"""
+    original_exit = transaction.Atomic.__exit__
+
+    def exit_and_run_hooks(atomic, exc_type, exc_value, traceback):
+        result = original_exit(atomic, exc_type, exc_value, traceback)
+        connection = connections[atomic.using or "default"]
+        outermost = all(block._from_testcase for block in connection.atomic_blocks)
+        if exc_type is None and outermost and connection.atomic_blocks:
+            hooks, connection.run_on_commit = connection.run_on_commit, []
+            for _, hook, _ in hooks:
+                hook()
+        return result
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_run_hooks)
 
 
 @pytest.fixture

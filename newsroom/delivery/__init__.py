@@ -1,0 +1,13 @@
+"""How pages reach readers: a page cache that is never stale and never personal.
+
+- `public_pages`: which URLs are public pages, and which lists each one is.
+- `shown`: what a response shows, collected while it is rendered (content keys, see
+  `articles.changes`).
+- `content_versions`: when each content key last changed; purging a key makes every cached page
+  that shows it stale.
+- `schedule`: scheduled articles go live on time, by the same keys, without cron.
+- `middleware`: stores public pages with their keys and answers from the cache.
+
+The domain apps never import this package: they announce changes (`articles.changes`) and this
+package listens (`apps.DeliveryConfig.ready`).
+"""

@@ -1,0 +1,169 @@
+"""The page cache: public pages stored whole, with the content keys they show.
+
+Which requests: GET and HEAD of a public page (`public_pages`) without a session or messages
+cookie, so the page is the same for every reader who gets it; anyone else (staff, a reader just
+thanked for a vote) gets a page rendered for them and marked private. A hit is answered here,
+before sessions, CSRF and authentication run, and without a database query.
+
+Never stale: a write purges the keys it touched (`content_versions`), which makes exactly the
+pages that show them stale. The next request for such a page renders it again while, for up to
+REBUILD_SECONDS, other readers of that page get the copy it replaces, so a purge of a hot page
+costs one render, not one per waiting reader.
+"""
+
+import hashlib
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control, set_response_etag
+
+from newsroom.delivery import content_versions, public_pages, schedule, shown
+
+# How long other readers may get the previous copy of a purged page while one request renders
+# the new one; if that render fails, the next request after this tries again.
+REBUILD_SECONDS = 5
+# Click identifiers of ad and social networks and newsletters; utm_* are dropped too.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+    }
+)
+STORED_HEADERS = (
+    "Content-Type",
+    "Last-Modified",
+    "Content-Language",
+    "Content-Disposition",
+    "ETag",
+    "Cache-Control",
+)
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        page = public_pages.public_page(request)
+        if page is None:
+            return self.get_response(request)
+        drop_tracking_parameters(request)
+        if not is_shared_request(request):
+            response = self.get_response(request)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        if not settings.PAGE_CACHE_SECONDS:
+            return shareable(self.get_response(request), "off")
+
+        content_versions.purge_site_if_writes_were_lost()
+        key = page_key(request)
+        found = cache.get_many([key, content_versions.SEQUENCE_KEY, schedule.STATE_KEY])
+        if schedule.is_due(found.get(schedule.STATE_KEY), time.time()):
+            schedule.go_live(found.get(schedule.STATE_KEY))
+            found = cache.get_many([key, content_versions.SEQUENCE_KEY])
+        stored = found.get(key)
+        if stored is not None:
+            versions = cache.get_many(
+                [content_versions.version_key(name) for name in stored["keys"]]
+            )
+            if content_versions.is_fresh(stored["keys"], stored["sequence"], versions):
+                return rebuild(stored, "hit")
+            if not cache.add(rebuild_lock(key), True, timeout=REBUILD_SECONDS):
+                return rebuild(stored, "stale")  # another request is rendering it now
+            try:
+                return self.render_and_store(request, page, key, found)
+            finally:
+                cache.delete(rebuild_lock(key))
+        return self.render_and_store(request, page, key, found)
+
+    def render_and_store(self, request, page, key, found):
+        view_name, slug = page
+        sequence = content_versions.current_sequence(found)
+        with shown.collecting(slug) as showing:
+            response = self.get_response(request)
+            if not is_storable(response):
+                cache.delete(key)  # no reader gets a copy older than this answer
+                return shareable(response, "miss")
+            content_keys = public_pages.content_keys(view_name, showing)
+        set_response_etag(response)  # once, here, rather than hashing the page on every hit
+        shareable(response, "miss")
+        versions = cache.get_many([content_versions.version_key(name) for name in content_keys])
+        content_versions.remember(content_keys, sequence, versions)
+        cache.set(
+            key,
+            {
+                "status": response.status_code,
+                "content": response.content,
+                "headers": {
+                    name: response[name] for name in STORED_HEADERS if response.has_header(name)
+                },
+                "keys": sorted(content_keys),
+                "sequence": sequence,
+            },
+            timeout=settings.PAGE_CACHE_SECONDS,
+        )
+        return response
+
+
+def is_shared_request(request) -> bool:
+    """Tell whether the page may be the one every reader gets: a GET or HEAD from a reader
+    without a session (staff) or pending messages (a reader just thanked for a vote)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    personal = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
+    return not any(request.COOKIES.get(name) for name in personal)  # "" is a deleted cookie
+
+
+def is_storable(response) -> bool:
+    return response.status_code == 200 and not response.cookies and not response.streaming
+
+
+def page_key(request) -> str:
+    query = urlencode([(name, values) for name, values in sorted(request.GET.lists())], True)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    return f"page:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def rebuild_lock(key: str) -> str:
+    return f"{key}:rebuilding"
+
+
+def rebuild(stored, cache_state: str) -> HttpResponse:
+    response = HttpResponse(stored["content"], status=stored["status"])
+    for name, value in stored["headers"].items():
+        response[name] = value  # made shareable when stored
+    response["X-Cache"] = cache_state
+    return response
+
+
+def shareable(response, cache_state: str):
+    """Mark a response every reader may get: the same for all, so caches may share it."""
+    if response.status_code == 200:
+        patch_cache_control(response, public=True, max_age=0, s_maxage=settings.CDN_CACHE_SECONDS)
+    response["X-Cache"] = cache_state
+    return response
+
+
+def drop_tracking_parameters(request) -> None:
+    """Forget campaign and click identifiers (utm_*, fbclid, …): they never change a public
+    page, and a link shared on social media would otherwise miss the cache on every click."""
+    if any(is_tracking(name) for name in request.GET):
+        request.GET = request.GET.copy()
+        for name in [name for name in request.GET if is_tracking(name)]:
+            del request.GET[name]
+
+
+def is_tracking(name: str) -> bool:
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS

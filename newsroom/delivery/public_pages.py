@@ -1,0 +1,90 @@
+"""Which URLs are public pages (the same for every reader, so cached and shared), and which
+lists each one is, besides the articles, sections, tags and pages it shows (see `shown`)."""
+
+from django.urls import Resolver404, resolve
+from taggit.models import Tag
+
+from articles import changes
+from articles.models import Article, Section, TaggedArticle
+
+
+def all_articles(shown):
+    return {changes.ALL_ARTICLES}
+
+
+def sitemap(shown):
+    # Each entry's last change is shown, and a section's is its newest article's.
+    return {changes.ALL_ARTICLES, changes.ANY_ARTICLE}
+
+
+def search_results(shown):
+    return {changes.ALL_ARTICLES, changes.SEARCH}
+
+
+def section_list(shown):
+    section = shown.named.get(Section)
+    return {changes.section_list_key(section.pk)} if section else set()
+
+
+def tag_list(shown):
+    tag = shown.named.get(Tag)
+    return {changes.tag_list_key(tag.pk)} if tag else set()
+
+
+def related_lists(shown):
+    """An article's page lists related articles, drawn from its tags and section; its stored
+    parts show its tags' names."""
+    article = shown.named.get(Article)
+    if article is None:
+        return set()
+    tag_ids = TaggedArticle.objects.filter(content_object=article).values_list("tag", flat=True)
+    return {
+        changes.section_list_key(article.section_id),
+        *(changes.tag_list_key(pk) for pk in tag_ids),
+        *(changes.tag_key(pk) for pk in tag_ids),
+    }
+
+
+def no_list(shown):
+    return set()
+
+
+# URL name → the lists the page is, given what it showed.
+PUBLIC_PAGES = {
+    "articles:list": all_articles,
+    "articles:detail": related_lists,
+    "articles:tags": all_articles,
+    "articles:tag": tag_list,
+    "articles:section": section_list,
+    "articles:search": search_results,
+    "articles:archive": all_articles,
+    "articles:archive_year": all_articles,
+    "articles:archive_month": all_articles,
+    "articles:methodology": no_list,
+    "articles:page": no_list,
+    "articles:feed_rss": all_articles,
+    "articles:feed_atom": all_articles,
+    "articles:section_feed_rss": section_list,
+    "articles:section_feed_atom": section_list,
+    "articles:tag_feed_rss": tag_list,
+    "articles:tag_feed_atom": tag_list,
+    "sitemap": sitemap,
+    "news_sitemap": sitemap,
+    "robots": no_list,
+}
+
+
+def public_page(request):
+    """Return (URL name, URL's slug or None) if the request is for a public page, else None."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.view_name not in PUBLIC_PAGES:
+        return None
+    return match.view_name, match.kwargs.get("slug")
+
+
+def content_keys(view_name, shown) -> set[str]:
+    """Every key a public page shows: what it loaded, the lists it is, and the whole site."""
+    return {changes.SITE, *shown.content_keys(), *PUBLIC_PAGES[view_name](shown)}

@@ -1,0 +1,76 @@
+"""Scheduled articles go live on time, without cron: the first public request after an article's
+publication time purges what its publishing changes, as a write that publishes it now would.
+
+The shared cache keeps the schedule: up to when going live has been handled (`handled_until`)
+and the first publication time after that (`next_at`). A write that schedules, reschedules or
+unschedules an article records the `schedule` key, which refreshes it.
+"""
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.db.models import Min
+from django.utils import timezone
+
+from articles import changes
+from articles.models import Article, TaggedArticle
+from newsroom.delivery import content_versions
+
+STATE_KEY = "content:schedule"
+LOCK_KEY = "content:schedule:lock"
+LOCK_SECONDS = 10
+
+
+def is_due(state, now: float) -> bool:
+    """Tell whether articles may have gone live since the schedule was last handled."""
+    return state is None or (state["next_at"] is not None and now >= state["next_at"])
+
+
+def go_live(state) -> None:
+    """Purge what the articles that went live since the schedule was handled change; one
+    process does it while the others go on."""
+    if not cache.add(LOCK_KEY, True, timeout=LOCK_SECONDS):
+        return
+    try:
+        now = timezone.now()
+        if state is None:
+            # A cold cache, or one that dropped the schedule: what went live meanwhile is
+            # unknown, so every page is purged (a cold cache holds none anyway).
+            content_versions.purge(keys={changes.SITE})
+            _store(now)
+            return
+        since = dt.datetime.fromtimestamp(state["handled_until"], dt.UTC)
+        live = Article.objects.published().filter(published_at__gt=since, published_at__lte=now)
+        keys = set()
+        for article in live.only("pk", "status", "published_at", "section_id", "featured"):
+            tag_ids = TaggedArticle.objects.filter(content_object=article).values_list("tag")
+            state_now = changes.ArticleState.of(article, (pk for (pk,) in tag_ids))
+            keys |= changes.article_keys(None, state_now)
+        if keys:
+            content_versions.purge(keys=keys)
+        _store(now)
+    finally:
+        cache.delete(LOCK_KEY)
+
+
+def refresh() -> None:
+    """Store when the next scheduled article goes live, after a write changed the schedule."""
+    state = cache.get(STATE_KEY)
+    if state is None:
+        return  # the next request handles the schedule from scratch
+    _store(dt.datetime.fromtimestamp(state["handled_until"], dt.UTC))
+
+
+def _store(handled_until: dt.datetime) -> None:
+    upcoming = Article.objects.filter(
+        status=Article.Status.PUBLISHED, published_at__gt=handled_until
+    )
+    next_at = upcoming.aggregate(first=Min("published_at"))["first"]
+    cache.set(
+        STATE_KEY,
+        {
+            "handled_until": handled_until.timestamp(),
+            "next_at": next_at.timestamp() if next_at else None,
+        },
+        timeout=None,
+    )
