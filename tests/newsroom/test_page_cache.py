@@ -489,3 +489,82 @@ def test_every_public_url_of_the_site_is_a_cached_page():
     """A new public view must say which lists it is (newsroom/delivery/public_pages.py)."""
     names = {f"articles:{pattern.name}" for pattern in article_urls.urlpatterns}
     assert names <= set(public_pages.PUBLIC_PAGES)
+
+
+# A write refreshes exactly the pages that show what it changed
+
+
+def edit_in_admin(editor_client, article, **changes):
+    """Save the article's admin form with `changes`, the rest as it is."""
+    published_at = timezone.localtime(article.published_at)  # the admin shows local time
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "dek": article.dek,
+        "body": article.body,
+        "byline": article.byline,
+        "section": article.section_id,
+        "tags": ", ".join(article.tags.names()),
+        "origin": article.origin,
+        "status": article.status,
+        "published_at_0": published_at.date().isoformat(),
+        "published_at_1": published_at.time().isoformat("seconds"),
+        "references-TOTAL_FORMS": "0",
+        "references-INITIAL_FORMS": "0",
+        "references-MIN_NUM_FORMS": "0",
+        "references-MAX_NUM_FORMS": "1000",
+    } | changes
+    response = editor_client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+@pytest.fixture
+def two_desks(make_article, make_section):
+    """Two articles that share nothing: neither section, nor tag, nor a place in each other's
+    related articles."""
+    science, sport = make_section(name="Science"), make_section(name="Sport")
+    return (
+        make_article(title="Comet seen", section=science, tags=["Space"]),
+        make_article(title="Cup final", section=sport, tags=["Football"]),
+    )
+
+
+def test_editing_a_dek_leaves_the_pages_of_unrelated_articles_cached(
+    reader, editor_client, two_desks
+):
+    comet, cup = two_desks
+    pages = ["/", "/feeds/rss/", comet.get_absolute_url(), cup.get_absolute_url()]
+    pages += [cup.section.get_absolute_url(), "/tags/football/"]
+    for url in pages:
+        html(reader, url)
+    edit_in_admin(editor_client, comet, dek="A brighter comet than expected.")
+    for url in [cup.get_absolute_url(), cup.section.get_absolute_url(), "/tags/football/"]:
+        assert reader.get(url)["X-Cache"] == "hit", url
+    for url in ["/", comet.get_absolute_url(), "/feeds/rss/"]:
+        assert "A brighter comet than expected." in html(reader, url), url
+
+
+def test_publishing_refreshes_the_lists_it_enters_and_nothing_else(
+    reader, editor_client, two_desks, make_article
+):
+    comet, cup = two_desks
+    science = comet.section
+    lists = ["/", science.get_absolute_url(), "/tags/space/", "/feeds/rss/", "/sitemap.xml"]
+    unrelated = [cup.get_absolute_url(), cup.section.get_absolute_url(), "/tags/football/"]
+    for url in [*lists, comet.get_absolute_url(), *unrelated]:
+        html(reader, url)
+    draft = make_article(
+        title="Second comet", section=science, tags=["Space"], status=Article.Status.DRAFT
+    )
+    for url in [*lists, comet.get_absolute_url(), *unrelated]:
+        assert reader.get(url)["X-Cache"] == "hit", f"a draft changed {url}"
+
+    editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    for url in lists:
+        assert "Second comet" in html(reader, url) or draft.slug in html(reader, url), url
+    assert "Second comet" in html(reader, comet.get_absolute_url())  # now a related article
+    for url in unrelated:
+        assert reader.get(url)["X-Cache"] == "hit", url
