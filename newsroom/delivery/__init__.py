@@ -6,6 +6,7 @@
 - `content_versions`: when each content key last changed; purging a key makes every cached page
   that shows it stale.
 - `schedule`: scheduled articles go live on time, by the same keys, without cron.
+- `release`: which code and templates rendered a page; a deploy starts with none stored.
 - `middleware`: stores public pages with their keys and answers from the cache.
 
 The domain apps never import this package: they announce changes (`articles.changes`) and this

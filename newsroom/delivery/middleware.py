@@ -8,7 +8,8 @@ before sessions, CSRF and authentication run, and without a database query.
 Never stale: a write purges the keys it touched (`content_versions`), which makes exactly the
 pages that show them stale. The next request for such a page renders it again while, for up to
 REBUILD_SECONDS, other readers of that page get the copy it replaces, so a purge of a hot page
-costs one render, not one per waiting reader.
+costs one render, not one per waiting reader. Pages are stored under the release that rendered
+them (`release`), so a deploy never serves pages rendered by the code it replaced.
 """
 
 import hashlib
@@ -22,6 +23,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, set_response_etag
 
 from newsroom.delivery import content_versions, public_pages, schedule, shown
+from newsroom.delivery.release import release
 
 # How long other readers may get the previous copy of a purged page while one request renders
 # the new one; if that render fails, the next request after this tries again.
@@ -133,7 +135,7 @@ def is_storable(response) -> bool:
 def page_key(request) -> str:
     query = urlencode([(name, values) for name, values in sorted(request.GET.lists())], True)
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-    return f"page:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"page:{release()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def rebuild_lock(key: str) -> str:

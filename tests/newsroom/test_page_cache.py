@@ -568,3 +568,12 @@ def test_publishing_refreshes_the_lists_it_enters_and_nothing_else(
     assert "Second comet" in html(reader, comet.get_absolute_url())  # now a related article
     for url in unrelated:
         assert reader.get(url)["X-Cache"] == "hit", url
+
+
+def test_a_deploy_never_serves_pages_the_previous_release_rendered(
+    client, cached_article, monkeypatch
+):
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "hit"
+    monkeypatch.setattr("newsroom.delivery.middleware.release", lambda: "a-new-release")
+    assert client.get("/")["X-Cache"] == "miss"
