@@ -153,11 +153,11 @@ def test_a_readers_own_page_reuses_the_shared_fragments(
 ):
     make_article(title="Also on Go", tags=["Go"])
     html(voter, "/articles/cached/")
-    # The article and the reader's vote; no tags, references or related articles: those
-    # parts come from the fragments the first render stored.
-    with django_assert_max_num_queries(2):
+    # The article; no tags, references or related articles: those parts come from the
+    # fragments the first render stored (and the page never looks up the reader's vote).
+    with django_assert_max_num_queries(1):
         again = html(voter, "/articles/cached/")
-    for shown in ("Original source", ">Go</a>", "Also on Go", "You answered <strong>Yes</strong>"):
+    for shown in ("Original source", ">Go</a>", "Also on Go"):
         assert shown in again
 
 
@@ -283,7 +283,8 @@ def test_reader_a_vote_never_appears_for_reader_b(make_article):
     reader_b.get(article.get_absolute_url())  # B's page is now in the cache
     reader_a.post(f"{article.get_absolute_url()}feedback/", {"helpful": "no"})
     page_a = reader_a.get(article.get_absolute_url())
-    assert "You answered <strong>No</strong>" in page_a.content.decode()
+    own = reader_a.get(f"{article.get_absolute_url()}feedback/", HTTP_ACCEPT="application/json")
+    assert own.json()["helpful"] == "no" and "You answered" not in page_a.content.decode()
     assert "private" in page_a["Cache-Control"] and "X-Cache" not in page_a
     page_b = reader_b.get(article.get_absolute_url())
     assert page_b["X-Cache"] == "hit"
@@ -319,7 +320,7 @@ def test_a_reader_who_voted_still_gets_cached_listings(make_article):
     reader = Client()
     reader.post(f"{article.get_absolute_url()}feedback/", {"helpful": "yes"}, follow=True)
     own = reader.get(article.get_absolute_url())  # their answer: rendered for them
-    assert "X-Cache" not in own and "You answered <strong>Yes</strong>" in own.content.decode()
+    assert "X-Cache" not in own
     assert reader.get("/")["X-Cache"] == "hit"
     assert reader.get(section_url)["X-Cache"] == "hit"
 
