@@ -11,8 +11,11 @@ OWN = "http://testserver"
 
 
 def vote(article, **headers):
-    """Post a Yes vote as a browser that sends these headers, holding a reader's cookie."""
-    reader = Client()
+    """Post a Yes vote as a browser that sends these headers, holding a reader's cookie.
+
+    Django's CSRF check is on, as for real browsers: the vote form has no token to pass it.
+    """
+    reader = Client(enforce_csrf_checks=True)
     reader.post(f"{article.get_absolute_url()}feedback/", {"helpful": "no"})  # their own vote
     assert reader.cookies[COOKIE_NAME].value
     return reader.post(f"{article.get_absolute_url()}feedback/", {"helpful": "yes"}, **headers)
