@@ -6,8 +6,8 @@ from django.urls import Resolver404, resolve
 VOTE_VIEW = "feedback:vote"
 MESSAGES = {
     400: "Your vote could not be read. Reload the page and try again.",
-    403: "Your vote could not be sent because the page was open for a long time or cookies are "
-    "blocked. Reload the page and try again.",
+    403: "Your vote was refused because it did not come from a page of this site. Reload the "
+    "article and try again.",
     404: "This article is not open for feedback.",
     405: "Votes are sent with POST.",
 }
@@ -23,8 +23,9 @@ REPLACED_HEADERS = {"content-type", "content-length"}
 class VoteErrorsAsJsonMiddleware:
     """Answer JSON to a vote client for every error, not only those the vote view returns.
 
-    Django's own answers (403 for a failed CSRF check, 404, 405, 500 pages) are HTML; the
-    page's script reads JSON, so it would show a generic failure instead of the reason.
+    The refusal of a post from another site (403) and Django's own answers (400 for a bad
+    host, 404, 405, 500 pages) are HTML; the page's script reads JSON, so it would show a
+    generic failure instead of the reason.
     """
 
     def __init__(self, get_response):

@@ -6,6 +6,9 @@ from articles.models import Article
 from feedback.forms import VoteForm
 from feedback.models import Reason, Vote
 
+# The tag of a "Thanks" note after a vote sent without details: it links to the reader's form.
+ASK_FOR_DETAILS = "feedback-details"
+
 
 @dataclass
 class FeedbackPanel:
@@ -15,7 +18,6 @@ class FeedbackPanel:
     comment: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
     saved: bool = True  # False while the reader is still choosing (the no-JavaScript form)
-    public: bool = False  # the shared, cacheable form: no vote and no CSRF token in it
 
     reasons = Reason.choices
     comment_max_length = Vote.COMMENT_MAX_LENGTH

@@ -3,13 +3,15 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
 from feedback.forms import VoteForm
 from feedback.middleware import wants_json
 from feedback.models import Vote
-from feedback.panel import FeedbackPanel
+from feedback.origin import cross_origin_protected
+from feedback.panel import ASK_FOR_DETAILS, FeedbackPanel
 from feedback.services import vote_record
 from feedback.throttling import vote_allowed
 from feedback.voters import new_voter_id, remember_voter, voter_id_from
@@ -19,10 +21,14 @@ THANKS_FOR_DETAILS = "Thanks — your answer and comments go straight to our edi
 TOO_MANY = "You have sent many votes in a short time. Please wait a few minutes and try again."
 
 
+# The form is on shared pages, which cannot hold a per-reader token: browsers' own word on
+# where a post comes from keeps other sites out instead (feedback/origin.py).
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@cross_origin_protected
 def vote(request, slug):
-    """GET: the reader's own feedback form. POST: record their vote and follow-up.
+    """GET: the reader's own answer and follow-up form. POST: record their vote and follow-up.
 
     Both answer JSON to the page's script, or HTML (a page, or a redirect back) without it.
     """
@@ -45,39 +51,38 @@ def vote(request, slug):
         recorded = vote_record(
             article=article, voter_id=voter_id, helpful=helpful, follow_up=follow_up
         )
-    response = answer(request, article, recorded, THANKS_FOR_DETAILS if follow_up else THANKS)
+    response = answer(request, article, recorded, with_details=bool(follow_up))
     remember_voter(response, voter_id)
     return response
 
 
 def own_form(request, article):
-    """The reader's panel with their vote and a CSRF token: never cached, never shared."""
+    """The reader's own answer, as JSON for the script or as a page: never cached, never shared."""
     vote = Vote.objects.of_reader(article, voter_id_from(request))
     panel = FeedbackPanel.for_choice(article, vote, request.GET.get("helpful", ""))
     if wants_json(request):
-        html = render_to_string("feedback/_panel_body.html", {"panel": panel}, request=request)
-        return JsonResponse({"helpful": panel.helpful, "html": html})
+        return JsonResponse(panel_json(request, panel))
     context = {"article": article, "panel": panel}
     return render(request, "feedback/feedback_page.html", context)
 
 
-def answer(request, article, recorded, message):
+def answer(request, article, recorded, *, with_details):
+    message = THANKS_FOR_DETAILS if with_details else THANKS
     panel = FeedbackPanel.for_vote(article, recorded)
     if wants_json(request):
-        html = render_to_string("feedback/_panel_body.html", {"panel": panel}, request=request)
-        return JsonResponse(
-            {
-                "message": message,
-                "helpful": panel.helpful,
-                "reason": panel.reason,
-                "comment": panel.comment,
-                "html": html,
-            }
-        )
-    messages.success(request, message, extra_tags="feedback")
+        return JsonResponse({"message": message, **panel_json(request, panel)})
+    # Back on the shared article page, the note links to the reader's own form for details.
+    tags = "feedback" if with_details else f"feedback {ASK_FOR_DETAILS}"
+    messages.success(request, message, extra_tags=tags)
     response = HttpResponseRedirect(f"{article.get_absolute_url()}#feedback")
     response.status_code = 303  # See Other: the browser follows with a GET
     return response
+
+
+def panel_json(request, panel) -> dict:
+    html = render_to_string("feedback/_panel_body.html", {"panel": panel}, request=request)
+    fields = {"helpful": panel.helpful, "reason": panel.reason, "comment": panel.comment}
+    return {**fields, "html": html}
 
 
 def problem(request, article, message, *, status, form=None):

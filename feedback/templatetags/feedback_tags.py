@@ -1,27 +1,23 @@
 from django import template
 from django.contrib.messages import get_messages
 
-from feedback.models import Vote
-from feedback.panel import FeedbackPanel
-from feedback.voters import voter_id_from
+from feedback.panel import ASK_FOR_DETAILS, FeedbackPanel
 
 register = template.Library()
 
 
 @register.inclusion_tag("feedback/_panel.html", takes_context=True)
 def feedback_panel(context, article):
-    """Render "Was this article helpful?" with the reader's own vote, if they gave one.
+    """Render "Was this article helpful?" the same for every reader: the form, nobody's vote.
 
-    A public request (one the page cache may answer for everyone) gets the shared form, which
-    holds no vote and no CSRF token: both come from the reader's own request when they answer.
+    The reader's own answer comes from a private request of the page's script. A reader back
+    from voting without JavaScript carries the thanks in their messages cookie, which the page
+    cache never shares a page with.
     """
-    request = context["request"]
-    if getattr(request, "is_public", False):
-        return {"panel": FeedbackPanel(article, public=True), "status": "", "request": request}
-    vote = Vote.objects.of_reader(article, voter_id_from(request))
-    status = [m.message for m in get_messages(request) if "feedback" in m.tags]
+    notes = [note for note in get_messages(context["request"]) if "feedback" in note.tags.split()]
+    note = notes[-1] if notes else None
     return {
-        "panel": FeedbackPanel.for_vote(article, vote),
-        "status": status[-1] if status else "",
-        "request": request,
+        "panel": FeedbackPanel(article),
+        "status": note.message if note else "",
+        "ask_for_details": note is not None and ASK_FOR_DETAILS in note.tags.split(),
     }
