@@ -153,22 +153,6 @@ def test_editing_an_article_in_the_admin_refreshes_its_pages(
         assert '<meta property="og:title" content="Cached, corrected">' in article_html
 
 
-<<<<<<< HEAD:tests/newsroom/test_page_cache.py
-=======
-def test_a_readers_own_page_reuses_the_shared_fragments(
-    voter, cached_article, make_article, django_assert_max_num_queries
-):
-    make_article(title="Also on Go", tags=["Go"])
-    html(voter, "/articles/cached/")
-    # The article; no tags, references or related articles: those parts come from the
-    # fragments the first render stored (and the page never looks up the reader's vote).
-    with django_assert_max_num_queries(1):
-        again = html(voter, "/articles/cached/")
-    for shown in ("Original source", ">Go</a>", "Also on Go"):
-        assert shown in again
-
-
->>>>>>> vote:tests/articles/test_page_cache.py
 @pytest.mark.parametrize(
     ("action", "visible"), [("unpublish", False), ("send_to_review", False), ("publish", True)]
 )
@@ -292,13 +276,7 @@ def test_reader_a_vote_never_appears_for_reader_b(make_article):
     reader_a.post(f"{article.get_absolute_url()}feedback/", {"helpful": "no"})
     reader_a.cookies.pop("messages", None)  # read the page as on a later visit
     page_a = reader_a.get(article.get_absolute_url())
-<<<<<<< HEAD:tests/newsroom/test_page_cache.py
     assert page_a["X-Cache"] == "hit"
-=======
-    own = reader_a.get(f"{article.get_absolute_url()}feedback/", HTTP_ACCEPT="application/json")
-    assert own.json()["helpful"] == "no" and "You answered" not in page_a.content.decode()
-    assert "private" in page_a["Cache-Control"] and "X-Cache" not in page_a
->>>>>>> vote:tests/articles/test_page_cache.py
     page_b = reader_b.get(article.get_absolute_url())
     assert page_b.content == page_a.content
     assert "You answered" not in page_b.content.decode()
@@ -334,19 +312,11 @@ def test_a_reader_just_thanked_for_a_vote_gets_a_page_of_their_own_once(make_art
     article = make_article(title="Voted on")
     Client().get(article.get_absolute_url())
     reader = Client()
-<<<<<<< HEAD:tests/newsroom/test_page_cache.py
     thanked = reader.post(f"{article.get_absolute_url()}feedback/", {"helpful": "yes"}, follow=True)
     assert "Thanks for your feedback." in thanked.content.decode()
     assert "private" in thanked["Cache-Control"] and thanked["X-Cache"] != "hit"
     assert reader.get(article.get_absolute_url())["X-Cache"] == "hit"
     assert Client().get(article.get_absolute_url())["X-Cache"] == "hit"
-=======
-    reader.post(f"{article.get_absolute_url()}feedback/", {"helpful": "yes"}, follow=True)
-    own = reader.get(article.get_absolute_url())  # their answer: rendered for them
-    assert "X-Cache" not in own
-    assert reader.get("/")["X-Cache"] == "hit"
-    assert reader.get(section_url)["X-Cache"] == "hit"
->>>>>>> vote:tests/articles/test_page_cache.py
 
 
 def test_staff_preview_of_a_draft_is_never_cached(client, editor, make_article):
