@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import patch_cache_control, set_response_etag
+from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 
 from newsroom.delivery import content_versions, public_pages, schedule, shown
 from newsroom.delivery.release import release
@@ -154,6 +154,15 @@ def shareable(response, cache_state: str):
     """Mark a response every reader may get: the same for all, so caches may share it."""
     if response.status_code == 200:
         patch_cache_control(response, public=True, max_age=0, s_maxage=settings.CDN_CACHE_SECONDS)
+    # Rendering may have read the (empty) session for messages, which adds Vary: Cookie; but a
+    # shared page goes to every reader whatever their cookies, so caches must not split it.
+    vary = [name for name in cc_delim_re.split(response.get("Vary", "")) if name]
+    if any(name.lower() == "cookie" for name in vary):
+        kept = [name for name in vary if name.lower() != "cookie"]
+        if kept:
+            response["Vary"] = ", ".join(kept)
+        else:
+            del response["Vary"]
     response["X-Cache"] = cache_state
     return response
 
