@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 from taggit.models import Tag
@@ -174,14 +174,16 @@ def write(
     # The two check constraints are what clean() (publishing sets the date) and the quality
     # score's validators already ensure; checking them again costs a query each.
     article.full_clean(validate_constraints=False)
-    try:
-        check_citations(article.body, [reference.number for reference in references])
-    except ValidationError as error:
-        raise ValidationError({"body": error.messages}) from None
+    cited = _render(article, references, tag_names)
+    numbers = [reference.number for reference in references]
+    if cited - set(numbers):
+        try:
+            check_citations(article.body, numbers)  # says which numbers are missing
+        except ValidationError as error:
+            raise ValidationError({"body": error.messages}) from None
 
     if stored is not None and stored.article.body != article.body:
         article.revision = stored.article.revision + 1
-    _render(article, references, tag_names)
     article.save(force_insert=stored is None, force_update=stored is not None)
     if connection.vendor == "postgresql":
         del article.search_vector  # computed by the database; read again only if asked for
@@ -201,8 +203,9 @@ def _check_may_edit(actor: Actor, article: Article) -> None:
         )
 
 
-def _render(article: Article, references: Sequence[Reference], tags: Sequence[str]) -> None:
-    """Fill what the article stores for readers from its fields, references and tags."""
+def _render(article: Article, references: Sequence[Reference], tags: Sequence[str]) -> set[int]:
+    """Fill what the article stores for readers from its fields, references and tags; return
+    the reference numbers the body cites."""
     rendered = render_body(article.body, {ref.number: ref.title for ref in references})
     article.body_html = rendered.html
     article.body_text = rendered.text
@@ -215,6 +218,7 @@ def _render(article: Article, references: Sequence[Reference], tags: Sequence[st
             tags=Value(" ".join(tags)),
             body_text=Value(article.body_text),
         )
+    return rendered.cited_numbers
 
 
 def search_vector(*, title, dek, tags, body_text) -> SearchVector:
@@ -305,23 +309,26 @@ def tags_named(names: Sequence[str]) -> list[Tag]:
     """Return the tags with these names, matched case-insensitively, creating those missing."""
     if not names:
         return []
-    existing = Tag.objects.filter(
-        Q.create([("name__iexact", name) for name in names], connector=Q.OR)
+    slugs = {name: Tag().slugify(name) for name in names}
+    existing = list(
+        Tag.objects.filter(
+            Q.create([("name__iexact", name) for name in names], connector=Q.OR)
+            | Q(slug__in=slugs.values())
+        )
     )
     found = {tag.name.lower(): tag for tag in existing}
-    new = [Tag(name=name) for name in names if name.lower() not in found]
+    new = [Tag(name=name, slug=slugs[name]) for name in names if name.lower() not in found]
     for tag in new:
-        tag.slug = tag.slugify(tag.name)
         try:
             tag.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             raise ValidationError({"tags": f"{tag.name!r}: {' '.join(error.messages)}"}) from None
-    try:
-        with transaction.atomic():
-            Tag.objects.bulk_create(new)
-    except IntegrityError:
-        # A new name's slug is taken (`C++` and `C`): taggit's save finds a free one.
+    taken = {tag.slug for tag in existing}
+    new_slugs = [tag.slug for tag in new]
+    if taken.isdisjoint(new_slugs) and len(set(new_slugs)) == len(new_slugs):
+        Tag.objects.bulk_create(new)
+    else:  # a new name's slug is taken (`C++` and `C`): taggit's save finds a free one
         for tag in new:
-            tag.pk, tag.slug = None, ""
+            tag.slug = ""
             tag.save()
     return [found.get(name.lower()) or next(t for t in new if t.name == name) for name in names]
