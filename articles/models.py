@@ -222,8 +222,6 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
-    DERIVED_FIELDS = ("body_html", "body_text", "word_count", "reading_time", "revision")
-
     class Meta:
         ordering = ["-published_at", "-pk"]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
@@ -294,9 +292,6 @@ class Article(models.Model):
         if self.quality_score is not None:
             claims.append("quality-scored")
         return claims
-
-    def reference_titles(self):
-        return dict(self.references.values_list("number", "title"))
 
 
 # Statuses readers can see (or could, once scheduled): only editors change these articles.
