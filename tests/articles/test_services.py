@@ -442,3 +442,17 @@ def test_new_tags_whose_addresses_clash_get_their_own(make_article):
     make_article(tags=["C"])
     article = make_article(tags=["C++", "c#"])
     assert sorted(tag.slug for tag in article.tags.all()) == ["c_1", "c_2"]
+
+
+def test_a_refusal_the_form_did_not_foresee_is_a_message_not_a_server_error(
+    editor_client, make_section
+):
+    section = make_section()
+    response = editor_client.post(
+        reverse("admin:articles_article_add"),
+        article_form(section, body="No citations.", tags="x" * 101),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Ensure this value has at most 100 characters" in response.content.decode()
+    assert not Article.objects.exists() and not Tag.objects.exists()
