@@ -43,6 +43,13 @@ class Stored:
             return None
         return cls(article, list(article.references.all()), list(article.tags.all()))
 
+    @classmethod
+    def existing(cls, article: Article) -> "Stored":
+        stored = cls.load(Q(pk=article.pk))
+        if stored is None:
+            raise ValidationError(f"“{article}” no longer exists: someone deleted it meanwhile.")
+        return stored
+
     @property
     def tag_names(self) -> list[str]:
         return [tag.name for tag in self.tags]
@@ -77,7 +84,7 @@ def article_update(
     ones: a number that stays is updated in place, a new number added, a missing one removed.
     None keeps the stored tags or references.
     """
-    stored = Stored.load(Q(pk=article.pk))
+    stored = Stored.existing(article)
     return write(actor=actor, article=article, stored=stored, tags=tags, references=references)
 
 
@@ -89,7 +96,7 @@ def article_set_status(*, actor: Actor, article: Article, status: str) -> Articl
     """
     # Judge the article as it is now, not as the caller read it: an editor may have just
     # published it, and a writer must not take it offline.
-    stored = Stored.load(Q(pk=article.pk))
+    stored = Stored.existing(article)
     _check_may_edit(actor, stored.article)
     if stored.article.status == status:
         return None
@@ -120,7 +127,7 @@ def article_schedule(*, actor: Actor, article: Article, at: dt.datetime) -> Arti
         raise ValidationError(
             {"published_at": "A scheduled article needs a publication time in the future."}
         )
-    stored = Stored.load(Q(pk=article.pk))
+    stored = Stored.existing(article)
     changed = copy.copy(stored.article)
     changed.status = Article.Status.PUBLISHED
     changed.published_at = at
@@ -182,8 +189,8 @@ def write(
         except ValidationError as error:
             raise ValidationError({"body": error.messages}) from None
 
-    if stored is not None and stored.article.body != article.body:
-        article.revision = stored.article.revision + 1
+    if stored is not None:  # the stored revision, not the one the caller read
+        article.revision = stored.article.revision + (stored.article.body != article.body)
     article.save(force_insert=stored is None, force_update=stored is not None)
     if connection.vendor == "postgresql":
         del article.search_vector  # computed by the database; read again only if asked for
@@ -294,7 +301,7 @@ def _store_tags(article: Article, names: Sequence[str], stored: Sequence[Tag]) -
         return list(stored)
     missing = [name for key, name in wanted.items() if key not in stored_by_name]
     tags = [stored_by_name[key] for key in wanted if key in stored_by_name]
-    tags += tags_named(missing)
+    tags += _tags_named(missing)
     gone = [tag.pk for key, tag in stored_by_name.items() if key not in wanted]
     if gone:
         TaggedArticle.objects.filter(content_object=article, tag__in=gone).delete()
@@ -305,7 +312,7 @@ def _store_tags(article: Article, names: Sequence[str], stored: Sequence[Tag]) -
     return tags
 
 
-def tags_named(names: Sequence[str]) -> list[Tag]:
+def _tags_named(names: Sequence[str]) -> list[Tag]:
     """Return the tags with these names, matched case-insensitively, creating those missing."""
     if not names:
         return []
