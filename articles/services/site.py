@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, ProtectedError, Subquery, Value
+from django.db.models import F, OuterRef, ProtectedError, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from taggit.models import Tag
 
@@ -155,7 +155,7 @@ def _refresh_search_text(articles) -> None:
         search_vector=search_vector(
             title=F("title"),
             dek=F("dek"),
-            tags=Coalesce(Subquery(names), Value("")),
+            tags=Coalesce(Subquery(names), Value(""), output_field=TextField()),
             body_text=F("body_text"),
         )
     )
