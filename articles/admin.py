@@ -1,20 +1,47 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
+from articles import services
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
 from articles.roles import LIVE_STATUSES, may_edit, may_publish
-from articles.services import article_set_status
 from articles.slugs import has_letters_or_digits
 from feedback.stats import wilson_lower_bound_expression
 from references.models import Reference
+
+
+class WritesThroughServices:
+    """Admin views whose writes are service calls (`save_model` and the like).
+
+    The forms check what the services check, so a refusal shows as a form error; a
+    ValidationError the form could not foresee (another editor's write in between) shows as an
+    error message over the form, and PermissionDenied as 403, never as a server error.
+    """
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refusals_shown(super().changeform_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._refusals_shown(super().changelist_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refusals_shown(super().delete_view, request, *args, **kwargs)
+
+    def _refusals_shown(self, view, request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -63,20 +90,65 @@ class ReferenceInline(admin.TabularInline):
 admin.site.unregister(Tag)
 
 
+class MergeTagsForm(ActionForm):
+    into = forms.CharField(
+        required=False,
+        label="into tag",
+        help_text="The name of the tag the selected tags are merged into.",
+    )
+
+
 @admin.register(Tag)
-class ArticleTagAdmin(TagAdmin):
-    """Taggit's tag admin; renaming a tag also refreshes its articles' search text."""
+class ArticleTagAdmin(WritesThroughServices, TagAdmin):
+    """Taggit's tag admin, writing through the tag services."""
 
     inlines = []  # taggit's inline lists its generic tagged items; articles use their own table
+    action_form = MergeTagsForm
+    actions = ["merge_tags"]
+
+    def get_urls(self):
+        # Without taggit's merge view: it moves taggit's generic items, not our articles' tags.
+        return admin.ModelAdmin.get_urls(self)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        for article in Article.objects.filter(tags=obj):
-            article.update_search_vector()
+        if change:
+            services.tag_rename(actor=request.user, tag=obj, name=obj.name, slug=obj.slug)
+        else:
+            services.tag_create(actor=request.user, tag=obj)
+
+    def delete_model(self, request, obj):
+        services.tag_delete(actor=request.user, tag=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for tag in queryset:
+            services.tag_delete(actor=request.user, tag=tag)
+
+    @admin.action(description="Merge selected tags into…", permissions=["change", "delete"])
+    def merge_tags(self, request, queryset):
+        name = request.POST.get("into", "").strip()
+        into = Tag.objects.filter(name__iexact=name).first() if name else None
+        if into is None:
+            self.message_user(
+                request,
+                "Write the name of an existing tag in “into tag” to merge the selected tags "
+                "into it.",
+                messages.ERROR,
+            )
+            return
+        tags = list(queryset)
+        moved = services.tag_merge(actor=request.user, tags=tags, into=into)
+        merged = [tag.name for tag in tags if tag.pk != into.pk]
+        self.message_user(
+            request,
+            f"Merged {', '.join(merged) or 'nothing'} into {into.name}: {moved} article(s) "
+            "changed tags.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(WritesThroughServices, admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     prepopulated_fields = {"slug": ["title"]}
     search_fields = ["title", "body"]
@@ -84,17 +156,39 @@ class PageAdmin(admin.ModelAdmin):
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 28, "class": "vLargeTextField"})}
     }
 
+    def save_model(self, request, obj, form, change):
+        services.page_save(actor=request.user, page=obj)
+
+    def delete_model(self, request, obj):
+        services.page_delete(actor=request.user, page=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for page in queryset:
+            services.page_delete(actor=request.user, page=page)
+
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(WritesThroughServices, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
+    def save_model(self, request, obj, form, change):
+        services.section_save(actor=request.user, section=obj)
+
+    def delete_model(self, request, obj):
+        services.section_delete(actor=request.user, section=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for section in queryset:
+            services.section_delete(actor=request.user, section=section)
+
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "title",
@@ -227,17 +321,47 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         return f"{len(numbers)} references, all cited."
 
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: save_related writes the article with its tags and references, in one
+        service call."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        article = form.instance
-        article.rerender()
-        uncited = uncited_numbers(article.body, article.reference_titles())
+        references = []
+        for formset in formsets:
+            kept = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data["DELETE"]]
+            # What the change message (the object's history) reports.
+            formset.new_objects = [f.instance for f in kept if f.instance.pk is None]
+            formset.changed_objects = [
+                (f.instance, f.changed_data) for f in kept if f.instance.pk and f.has_changed()
+            ]
+            formset.deleted_objects = [
+                f.instance
+                for f in formset.forms
+                if f.cleaned_data and f.cleaned_data["DELETE"] and f.instance.pk
+            ]
+            references += [f.instance for f in kept]
+        write = services.article_update if change else services.article_create
+        article = write(
+            actor=request.user,
+            article=form.instance,
+            tags=form.cleaned_data.get("tags", []),
+            references=references,
+        )
+        uncited = uncited_numbers(article.body, [reference.number for reference in references])
         if uncited:
             self.message_user(
                 request,
                 f"References {format_numbers(uncited)} are not cited anywhere in the body.",
                 messages.WARNING,
             )
+
+    def delete_model(self, request, obj):
+        services.article_delete(actor=request.user, article=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for article in Article.objects.filter(pk__in=list(queryset.values_list("pk", flat=True))):
+            services.article_delete(actor=request.user, article=article)
 
     @admin.action(description="Publish selected articles", permissions=["publish"])
     def publish(self, request, queryset):
@@ -266,13 +390,17 @@ class ArticleAdmin(admin.ModelAdmin):
         """Move each selected article the user may move; say which ones they may not."""
         changed, refusals = [], []
         selected = queryset.values_list("pk", flat=True)  # without the changelist's vote counts
-        for article in Article.objects.filter(pk__in=list(selected)).order_by("pk"):
-            try:
-                moved = article_set_status(actor=request.user, article=article, status=status)
-                if moved:
-                    changed.append(moved)
-            except PermissionDenied as refusal:
-                refusals.append(refusal.args[0])
+        with transaction.atomic():  # one change for readers, however many articles move
+            for article in Article.objects.filter(pk__in=list(selected)).order_by("pk"):
+                try:
+                    with transaction.atomic():
+                        moved = services.article_set_status(
+                            actor=request.user, article=article, status=status
+                        )
+                    if moved:
+                        changed.append(moved)
+                except (PermissionDenied, ValidationError) as refusal:
+                    refusals.append(" ".join(_messages(refusal)))
         if refusals:
             self.message_user(
                 request,
@@ -280,3 +408,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 messages.ERROR,
             )
         return changed
+
+
+def _messages(refusal: PermissionDenied | ValidationError) -> list[str]:
+    return refusal.messages if isinstance(refusal, ValidationError) else [str(refusal)]

@@ -1,9 +1,9 @@
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models
-from django.db.models import Count, Q, Value
+from django.db import models
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -222,8 +222,6 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
-    DERIVED_FIELDS = ("body_html", "body_text", "word_count", "reading_time", "revision")
-
     class Meta:
         ordering = ["-published_at", "-pk"]
         permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
@@ -248,26 +246,8 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.render(self.reference_titles() if self.pk else {})
-        stored_body = getattr(self, "_stored_body", None)
-        if stored_body is not None and stored_body != self.body:
-            self.revision += 1
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
-        super().save(*args, **kwargs)
-        self._stored_body = self.body
-        self.update_search_vector()
-
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        article = super().from_db(db, field_names, values)
-        article._stored_body = article.__dict__.get("body")  # None when the body was deferred
-        return article
 
     def clean(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -312,42 +292,6 @@ class Article(models.Model):
         if self.quality_score is not None:
             claims.append("quality-scored")
         return claims
-
-    def reference_titles(self):
-        return dict(self.references.values_list("number", "title"))
-
-    def render(self, reference_titles):
-        rendered = render_body(self.body, reference_titles)
-        self.body_html = rendered.html
-        self.body_text = rendered.text
-        self.word_count = rendered.word_count
-        self.reading_time = rendered.reading_time
-
-    def rerender(self):
-        """Store the body again after its references changed (their titles are tooltips)."""
-        self.render(self.reference_titles())
-        self.updated_at = timezone.now()
-        Article.objects.filter(pk=self.pk).update(
-            body_html=self.body_html,
-            body_text=self.body_text,
-            word_count=self.word_count,
-            reading_time=self.reading_time,
-            updated_at=self.updated_at,
-        )
-        self.update_search_vector()
-
-    def update_search_vector(self):
-        """Store the full-text vector (title, then dek and tags, then body) on PostgreSQL."""
-        if connection.vendor != "postgresql":
-            return
-        tags = " ".join(self.tags.names())
-        vector = (
-            SearchVector("title", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("dek", weight="B", config=SEARCH_CONFIG)
-            + SearchVector(Value(tags), weight="B", config=SEARCH_CONFIG)
-            + SearchVector("body_text", weight="C", config=SEARCH_CONFIG)
-        )
-        Article.objects.filter(pk=self.pk).update(search_vector=vector)
 
 
 # Statuses readers can see (or could, once scheduled): only editors change these articles.

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from articles.admin import WritesThroughServices
 from articles.models import Article
 from articles.roles import may_edit
 from references.models import Reference
@@ -8,7 +9,7 @@ from references.services import reference_save
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(WritesThroughServices, admin.ModelAdmin):
     """Find and fix references across articles.
 
     Numbers are renumbered and references removed in the article's own form, where the body's

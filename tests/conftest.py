@@ -11,7 +11,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from articles.models import Article, Section
-from articles.roles import EDITORS, WRITERS, ensure_groups
+from articles.roles import EDITORS, PIPELINE, WRITERS, ensure_groups
+from articles.services import article_create, section_save
 from newsroom.delivery import schedule
 from references.models import Reference
 
@@ -117,7 +118,7 @@ def make_section(db):
     def make(**overrides):
         number = next(_sequence)
         fields = {"name": f"Section {number}", "slug": f"section-{number}"} | overrides
-        return Section.objects.create(**fields)
+        return section_save(actor=PIPELINE, section=Section(**fields))
 
     return make
 
@@ -139,16 +140,12 @@ def make_article(db, make_section):
         } | overrides
         if "section" not in fields:
             fields["section"] = make_section()
-        article = Article.objects.create(**fields)
-        if tags:
-            article.tags.set(list(tags))
-            article.update_search_vector()  # as the admin and the import do after tagging
-        for reference in references:
-            Reference.objects.create(article=article, **reference)
-        if references:
-            article.rerender()
-            article.refresh_from_db()
-        return article
+        return article_create(
+            actor=PIPELINE,
+            article=Article(**fields),
+            tags=list(tags),
+            references=[Reference(**fields) for fields in references],
+        )
 
     return make
 

@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 import pytest
 
 from articles.rendering import render_body
+from tests.conftest import reference
 
 
 def citation_targets(html):
@@ -164,7 +165,7 @@ def test_word_count_ignores_markup_and_citation_markers():
     ],
 )
 def test_article_page_counts_words_not_punctuation(client, make_article, body, words):
-    article = make_article(body=body)
+    article = make_article(body=body, references=[reference(1)])
     assert f"<span>{words}</span>" in client.get(article.get_absolute_url()).content.decode()
 
 

@@ -11,9 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from articles.methodology import create_default_page
+from articles import methodology
 from articles.models import Article, Page, Section
-from articles.roles import EDITORS, ensure_groups
+from articles.roles import EDITORS, PIPELINE, ensure_groups
+from articles.services import page_save, section_save
 from feedback.models import Vote
 from feedback.services import vote_record
 
@@ -42,11 +43,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
+            existing = set(Section.objects.values_list("slug", flat=True))
             for slug, name, description, position in SECTIONS:
-                Section.objects.get_or_create(
-                    slug=slug,
-                    defaults={"name": name, "description": description, "position": position},
-                )
+                if slug not in existing:
+                    section = Section(
+                        slug=slug, name=name, description=description, position=position
+                    )
+                    section_save(actor=PIPELINE, section=section)
             self.create_methodology_page()
         call_command("import_articles", str(DEMO_DIR), stdout=self.stdout, stderr=self.stderr)
         self.create_reader_votes()
@@ -54,7 +57,10 @@ class Command(BaseCommand):
 
     def create_methodology_page(self):
         """Put the methodology page back if it was deleted (the migration creates it)."""
-        if create_default_page(Page):
+        if not Page.objects.filter(slug=methodology.SLUG).exists():
+            body = methodology.BODY.strip()
+            page = Page(slug=methodology.SLUG, title=methodology.TITLE, body=body)
+            page_save(actor=PIPELINE, page=page)
             self.stdout.write("Created the methodology page at /how-it-works/.")
 
     def create_reader_votes(self):

@@ -1,16 +1,18 @@
-"""Writes of articles: importing from the pipeline, and moving articles between statuses."""
+"""The pipeline's import: one article of the JSON format, created or updated whole."""
 
+import copy
 import datetime as dt
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from articles.importing import ImportProblem
-from articles.models import Article, Section, check_citations
-from articles.roles import LIVE_STATUSES, may_edit, may_publish
+from articles.models import Article, Section
+from articles.roles import PIPELINE
+from articles.services.articles import TAG_NEEDS_A_LETTER, Stored, write
+from articles.services.site import section_save
 from articles.slugs import has_letters_or_digits, readable_slug
 from references.models import Reference
 
@@ -23,7 +25,6 @@ PROVENANCE_FIELDS = [
     "quality_score",
 ]
 REFERENCE_FIELDS = ["number", "publisher", "title", "url", "accessed_at"]
-TAG_NEEDS_A_LETTER = "{name!r} has no letter or digit: a tag needs one to have an address."
 
 
 class ImportOutcome(StrEnum):
@@ -39,34 +40,28 @@ def article_import(*, data: dict) -> ImportOutcome:
     problem raises ImportProblem naming the field.
     """
     with transaction.atomic():
-        article = (
-            Article.objects.select_for_update().filter(external_id=data["external_id"]).first()
-        )
-        is_new = article is None
-        if is_new:
-            article = Article(external_id=data["external_id"])
-        before = _snapshot(article) if not is_new else None
+        stored = Stored.load(Q(external_id=data["external_id"]))
+        is_new = stored is None
+        article = Article(external_id=data["external_id"]) if is_new else copy.copy(stored.article)
+        before = None if is_new else _snapshot(article, stored.references, stored.tag_names)
 
         _apply_fields(article, data, is_new=is_new)
         article.section = _section(data["section"])
-        references = _references(data, article, is_new=is_new)
-        tags = _tags(data, article, is_new=is_new)
-
-        _validate(article, references)
-        after = _snapshot_values(article, references, tags)
-        if before == after:
-            transaction.set_rollback(True)  # drops a section the lookup may have created
-            return ImportOutcome.UNCHANGED
-
-        article.save()
-        if "references" in data:  # given references replace the article's whole list
-            article.references.all().delete()
-            for reference in references:
-                reference.article = article
-            Reference.objects.bulk_create(references)
-        if "tags" in data:
-            article.tags.set(tags, clear=True)
-        article.rerender()
+        references = _references(data) if "references" in data else None
+        tags = _tags(data) if "tags" in data else None
+        if before is not None:
+            after = _snapshot(
+                article,
+                stored.references if references is None else references,
+                stored.tag_names if tags is None else tags,
+            )
+            if before == after:
+                transaction.set_rollback(True)  # drops a section the lookup may have created
+                return ImportOutcome.UNCHANGED
+        try:
+            write(actor=PIPELINE, article=article, stored=stored, tags=tags, references=references)
+        except ValidationError as error:
+            raise _problem(error) from None
     return ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED
 
 
@@ -80,8 +75,6 @@ def _apply_fields(article: Article, data: dict, *, is_new: bool) -> None:
         setattr(article, name, value)
     if is_new and "slug" not in data:
         article.slug = _free_slug(data["title"])
-    if article.status == Article.Status.PUBLISHED and article.published_at is None:
-        article.published_at = timezone.now()
 
 
 def _parse_datetime(value: str | None) -> dt.datetime | None:
@@ -110,20 +103,29 @@ def _free_slug(title: str) -> str:
 
 
 def _section(value: str) -> Section:
-    name = section_name(value)
-    section = (
-        Section.objects.filter(slug=value).first()
-        or Section.objects.filter(Q(name__iexact=value) | Q(name__iexact=name)).first()
+    """Find the section by slug, else by name, else create it."""
+    name, slug = section_name(value), readable_slug(value)
+    matches = Section.objects.filter(
+        Q(slug=value) | Q(name__iexact=value) | Q(name__iexact=name) | Q(slug=slug)
     )
-    if section is None:
-        slug = readable_slug(value)
-        if not slug:
-            raise ImportProblem(
-                f"{value!r} has no letter or digit to make the section's address from.",
-                field="section",
-            )
-        section, _ = Section.objects.get_or_create(slug=slug, defaults={"name": name})
-    return section
+    ranked = sorted(
+        matches,
+        key=lambda section: (
+            section.slug != value,
+            section.name.lower() not in (value.lower(), name.lower()),
+        ),
+    )
+    if ranked:
+        return ranked[0]
+    if not slug:
+        raise ImportProblem(
+            f"{value!r} has no letter or digit to make the section's address from.",
+            field="section",
+        )
+    try:
+        return section_save(actor=PIPELINE, section=Section(slug=slug, name=name))
+    except ValidationError as error:
+        raise _problem(error, prefix="section") from None
 
 
 def section_name(value: str) -> str:
@@ -135,9 +137,7 @@ def section_name(value: str) -> str:
     return value
 
 
-def _references(data: dict, article: Article, *, is_new: bool) -> list[Reference]:
-    if "references" not in data:
-        return [] if is_new else list(article.references.all())
+def _references(data: dict) -> list[Reference]:
     references, seen = [], set()
     for index, item in enumerate(data["references"]):
         if item["number"] in seen:
@@ -168,24 +168,11 @@ def _references(data: dict, article: Article, *, is_new: bool) -> list[Reference
     return sorted(references, key=lambda reference: reference.number)
 
 
-def _tags(data: dict, article: Article, *, is_new: bool) -> list[str]:
-    if "tags" in data:
-        for index, name in enumerate(data["tags"]):
-            if not has_letters_or_digits(name):
-                raise ImportProblem(TAG_NEEDS_A_LETTER.format(name=name), field=f"tags[{index}]")
-        return data["tags"]
-    return [] if is_new else list(article.tags.names())
-
-
-def _validate(article: Article, references: list[Reference]) -> None:
-    try:
-        article.full_clean()
-    except ValidationError as error:
-        raise _problem(error) from None
-    try:
-        check_citations(article.body, [reference.number for reference in references])
-    except ValidationError as error:
-        raise ImportProblem(error.messages[0], field="body") from None
+def _tags(data: dict) -> list[str]:
+    for index, name in enumerate(data["tags"]):
+        if not has_letters_or_digits(name):
+            raise ImportProblem(TAG_NEEDS_A_LETTER.format(name=name), field=f"tags[{index}]")
+    return data["tags"]
 
 
 def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
@@ -196,40 +183,9 @@ def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
     return ImportProblem(" ".join(messages), field=path or "article")
 
 
-def _snapshot(article: Article) -> tuple:
-    return _snapshot_values(article, list(article.references.all()), list(article.tags.names()))
-
-
-def _snapshot_values(article: Article, references: list[Reference], tags: list[str]) -> tuple:
+def _snapshot(article: Article, references: list[Reference], tags: list[str]) -> tuple:
     fields = tuple(getattr(article, name) for name in ARTICLE_FIELDS + PROVENANCE_FIELDS)
     reference_rows = tuple(
         tuple(getattr(reference, name) for name in REFERENCE_FIELDS) for reference in references
     )
     return (fields, article.section_id, reference_rows, frozenset(t.lower() for t in tags))
-
-
-@transaction.atomic
-def article_set_status(*, actor, article: Article, status: Article.Status) -> Article | None:
-    """Move the article to `status` for `actor`; return it as saved, or None if it was so already.
-
-    Writers move only drafts and articles in review, and never to a status readers can see;
-    editors move any article. Publishing without a date publishes now. Raises PermissionDenied
-    saying why when the actor may not.
-    """
-    # Judge the article as it is now, not as the caller read it: an editor may have just
-    # published it, and a writer must not take it offline.
-    article = Article.objects.select_for_update().get(pk=article.pk)
-    if not may_edit(actor, article):
-        raise PermissionDenied(
-            f"“{article}” is {article.get_status_display().lower()}: only editors change "
-            "articles readers can see."
-        )
-    if status in LIVE_STATUSES and not may_publish(actor):
-        raise PermissionDenied(f"Only editors can publish or archive “{article}”.")
-    if article.status == status:
-        return None
-    article.status = status
-    if status == Article.Status.PUBLISHED and article.published_at is None:
-        article.published_at = timezone.now()
-    article.save(update_fields=["status", "published_at", "updated_at"])
-    return article

@@ -1,0 +1,45 @@
+"""Every write of articles and of what frames them: the admin, the commands and the API call
+these, nothing else writes (STYLE.md, "Models")."""
+
+from articles.services.articles import (
+    article_archive,
+    article_create,
+    article_delete,
+    article_publish,
+    article_schedule,
+    article_set_status,
+    article_unpublish,
+    article_update,
+)
+from articles.services.imports import ImportOutcome, article_import
+from articles.services.site import (
+    page_delete,
+    page_save,
+    section_delete,
+    section_save,
+    tag_create,
+    tag_delete,
+    tag_merge,
+    tag_rename,
+)
+
+__all__ = [
+    "ImportOutcome",
+    "article_archive",
+    "article_create",
+    "article_delete",
+    "article_import",
+    "article_publish",
+    "article_schedule",
+    "article_set_status",
+    "article_unpublish",
+    "article_update",
+    "page_delete",
+    "page_save",
+    "section_delete",
+    "section_save",
+    "tag_create",
+    "tag_delete",
+    "tag_merge",
+    "tag_rename",
+]

@@ -1,0 +1,341 @@
+"""Writes of articles: create, update (fields, tags and references together), status, delete.
+
+Every write runs `write`: check the actor's rights on the stored article, validate, render
+once with the references and tags in hand, store the article, its references and its tags, and
+record the content keys readers will see change.
+"""
+
+import copy
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Q, Value
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles import changes
+from articles.models import LIVE_STATUSES, SEARCH_CONFIG, Article, TaggedArticle, check_citations
+from articles.rendering import render_body
+from articles.roles import Actor, may, may_delete, may_edit, may_publish
+from articles.slugs import has_letters_or_digits
+from references.models import Reference
+
+REFERENCE_FIELDS = ["publisher", "title", "url", "accessed_at"]
+TAG_NEEDS_A_LETTER = "{name!r} has no letter or digit: a tag needs one to have an address."
+
+
+@dataclasses.dataclass
+class Stored:
+    """An article as the database holds it, locked for the write, with its references and tags."""
+
+    article: Article
+    references: list[Reference]
+    tags: list[Tag]
+
+    @classmethod
+    def load(cls, article_filter: Q) -> "Stored | None":
+        article = Article.objects.select_for_update().filter(article_filter).first()
+        if article is None:
+            return None
+        return cls(article, list(article.references.all()), list(article.tags.all()))
+
+    @classmethod
+    def existing(cls, article: Article) -> "Stored":
+        stored = cls.load(Q(pk=article.pk))
+        if stored is None:
+            raise ValidationError(f"“{article}” no longer exists: someone deleted it meanwhile.")
+        return stored
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags]
+
+    def state(self) -> changes.ArticleState:
+        return changes.ArticleState.of(self.article, [tag.pk for tag in self.tags])
+
+
+@transaction.atomic
+def article_create(
+    *,
+    actor: Actor,
+    article: Article,
+    tags: Sequence[str] = (),
+    references: Sequence[Reference] = (),
+) -> Article:
+    """Create `article` (not yet saved) with its tags (names) and references (unsaved)."""
+    return write(actor=actor, article=article, stored=None, tags=tags, references=references)
+
+
+@transaction.atomic
+def article_update(
+    *,
+    actor: Actor,
+    article: Article,
+    tags: Sequence[str] | None = None,
+    references: Sequence[Reference] | None = None,
+) -> Article:
+    """Store `article`'s field values, and its tags and references when given.
+
+    `references` is the whole list the article should have, matched by number with the stored
+    ones: a number that stays is updated in place, a new number added, a missing one removed.
+    None keeps the stored tags or references.
+    """
+    stored = Stored.existing(article)
+    return write(actor=actor, article=article, stored=stored, tags=tags, references=references)
+
+
+@transaction.atomic
+def article_set_status(*, actor: Actor, article: Article, status: str) -> Article | None:
+    """Move the article to `status`; return it as saved, or None if it was there already.
+
+    Publishing without a date publishes now; a future date schedules it.
+    """
+    # Judge the article as it is now, not as the caller read it: an editor may have just
+    # published it, and a writer must not take it offline.
+    stored = Stored.existing(article)
+    _check_may_edit(actor, stored.article)
+    if stored.article.status == status:
+        return None
+    changed = copy.copy(stored.article)
+    changed.status = status
+    return write(actor=actor, article=changed, stored=stored, tags=None, references=None)
+
+
+def article_publish(*, actor: Actor, article: Article) -> Article | None:
+    """Publish the article: now, or at its publication time if that is still to come."""
+    return article_set_status(actor=actor, article=article, status=Article.Status.PUBLISHED)
+
+
+def article_unpublish(*, actor: Actor, article: Article) -> Article | None:
+    """Take the article off the site, back to draft."""
+    return article_set_status(actor=actor, article=article, status=Article.Status.DRAFT)
+
+
+def article_archive(*, actor: Actor, article: Article) -> Article | None:
+    """Archive the article: it leaves the lists and its page says so."""
+    return article_set_status(actor=actor, article=article, status=Article.Status.ARCHIVED)
+
+
+@transaction.atomic
+def article_schedule(*, actor: Actor, article: Article, at: dt.datetime) -> Article:
+    """Publish the article at `at`, a time still to come."""
+    if at <= timezone.now():
+        raise ValidationError(
+            {"published_at": "A scheduled article needs a publication time in the future."}
+        )
+    stored = Stored.existing(article)
+    changed = copy.copy(stored.article)
+    changed.status = Article.Status.PUBLISHED
+    changed.published_at = at
+    return write(actor=actor, article=changed, stored=stored, tags=None, references=None)
+
+
+@transaction.atomic
+def article_delete(*, actor: Actor, article: Article) -> None:
+    """Delete the article with its references, tags links and votes."""
+    stored = Stored.load(Q(pk=article.pk))
+    if stored is None:
+        return
+    if not may_delete(actor, stored.article):
+        raise PermissionDenied(
+            f"“{stored.article}” is {stored.article.get_status_display().lower()}: "
+            "only editors delete articles, and only they those readers can see."
+        )
+    before = stored.state()
+    stored.article.delete()
+    changes.record(changes.article_keys(before, None))
+
+
+def write(
+    *,
+    actor: Actor,
+    article: Article,
+    stored: Stored | None,
+    tags: Sequence[str] | None,
+    references: Sequence[Reference] | None,
+) -> Article:
+    """Check, validate, render once and store `article`; `stored` is what it replaces.
+
+    The one write every article service runs, inside the caller's transaction.
+    """
+    if stored is None:
+        if not may(actor, "add", Article):
+            raise PermissionDenied("Only editors and writers add articles.")
+    else:
+        _check_may_edit(actor, stored.article)
+    if article.status in LIVE_STATUSES and not may_publish(actor):
+        raise PermissionDenied(f"Only editors can publish, schedule or archive “{article}”.")
+
+    if tags is None:
+        tag_names = [tag.name for tag in stored.tags] if stored else []
+    else:
+        tag_names = list(tags)
+    _check_tag_names(tag_names)
+    if references is None:
+        references = stored.references if stored else []
+    references = _matched(references, stored.references if stored else [])
+    # The two check constraints are what clean() (publishing sets the date) and the quality
+    # score's validators already ensure; checking them again costs a query each.
+    article.full_clean(validate_constraints=False)
+    cited = _render(article, references, tag_names)
+    numbers = [reference.number for reference in references]
+    if cited - set(numbers):
+        try:
+            check_citations(article.body, numbers)  # says which numbers are missing
+        except ValidationError as error:
+            raise ValidationError({"body": error.messages}) from None
+
+    if stored is not None:  # the stored revision, not the one the caller read
+        article.revision = stored.article.revision + (stored.article.body != article.body)
+    article.save(force_insert=stored is None, force_update=stored is not None)
+    if connection.vendor == "postgresql":
+        del article.search_vector  # computed by the database; read again only if asked for
+    _store_references(article, references, stored.references if stored else [])
+    tag_objects = _store_tags(article, tag_names, stored.tags if stored else [])
+
+    after = changes.ArticleState.of(article, [tag.pk for tag in tag_objects])
+    changes.record(changes.article_keys(stored.state() if stored else None, after))
+    return article
+
+
+def _check_may_edit(actor: Actor, article: Article) -> None:
+    if not may_edit(actor, article):
+        raise PermissionDenied(
+            f"“{article}” is {article.get_status_display().lower()}: only editors change "
+            "articles readers can see."
+        )
+
+
+def _render(article: Article, references: Sequence[Reference], tags: Sequence[str]) -> set[int]:
+    """Fill what the article stores for readers from its fields, references and tags; return
+    the reference numbers the body cites."""
+    rendered = render_body(article.body, {ref.number: ref.title for ref in references})
+    article.body_html = rendered.html
+    article.body_text = rendered.text
+    article.word_count = rendered.word_count
+    article.reading_time = rendered.reading_time
+    if connection.vendor == "postgresql":
+        article.search_vector = search_vector(
+            title=Value(article.title),
+            dek=Value(article.dek),
+            tags=Value(" ".join(tags)),
+            body_text=Value(article.body_text),
+        )
+    return rendered.cited_numbers
+
+
+def search_vector(*, title, dek, tags, body_text) -> SearchVector:
+    """The full-text vector of an article (title, then dek and tags, then body), from four
+    expressions: the values being written, or columns and a subquery for rows in place."""
+    return (
+        SearchVector(title, weight="A", config=SEARCH_CONFIG)
+        + SearchVector(dek, weight="B", config=SEARCH_CONFIG)
+        + SearchVector(tags, weight="B", config=SEARCH_CONFIG)
+        + SearchVector(body_text, weight="C", config=SEARCH_CONFIG)
+    )
+
+
+def _matched(references: Sequence[Reference], stored: Sequence[Reference]) -> list[Reference]:
+    """Validate the references the article should have and give each the stored row with
+    its number (updated in place) or none (added)."""
+    by_number = {reference.number: reference for reference in stored}
+    seen = set()
+    for reference in references:
+        reference.full_clean(exclude=["article"], validate_constraints=False)
+        if reference.number in seen:
+            raise ValidationError(
+                {"references": f"Number {reference.number} is used by two references."}
+            )
+        seen.add(reference.number)
+        match = by_number.get(reference.number)
+        reference.pk = match.pk if match else None
+        reference._state.adding = match is None
+    return sorted(references, key=lambda reference: reference.number)
+
+
+def _store_references(
+    article: Article, references: list[Reference], stored: Sequence[Reference]
+) -> None:
+    by_number = {reference.number: reference for reference in stored}
+    kept = {reference.number for reference in references}
+    gone = [reference.pk for reference in stored if reference.number not in kept]
+    if gone:
+        Reference.objects.filter(pk__in=gone).delete()
+    for reference in references:
+        reference.article = article
+    changed = [
+        reference
+        for reference in references
+        if reference.number in by_number
+        and any(
+            getattr(reference, name) != getattr(by_number[reference.number], name)
+            for name in REFERENCE_FIELDS
+        )
+    ]
+    if changed:
+        Reference.objects.bulk_update(changed, REFERENCE_FIELDS)
+    added = [reference for reference in references if reference.number not in by_number]
+    if added:
+        Reference.objects.bulk_create(added)
+        for reference in added:
+            reference._state.adding = False
+
+
+def _check_tag_names(names: Sequence[str]) -> None:
+    for name in names:
+        if not has_letters_or_digits(name):
+            raise ValidationError({"tags": TAG_NEEDS_A_LETTER.format(name=name)})
+
+
+def _store_tags(article: Article, names: Sequence[str], stored: Sequence[Tag]) -> list[Tag]:
+    """Give the article the tags named (case-insensitively, creating new ones); return them."""
+    wanted = {}
+    for name in names:
+        wanted.setdefault(name.lower(), name)
+    stored_by_name = {tag.name.lower(): tag for tag in stored}
+    if wanted.keys() == stored_by_name.keys():
+        return list(stored)
+    missing = [name for key, name in wanted.items() if key not in stored_by_name]
+    tags = [stored_by_name[key] for key in wanted if key in stored_by_name]
+    tags += _tags_named(missing)
+    gone = [tag.pk for key, tag in stored_by_name.items() if key not in wanted]
+    if gone:
+        TaggedArticle.objects.filter(content_object=article, tag__in=gone).delete()
+    linked = {tag.pk for tag in stored}
+    TaggedArticle.objects.bulk_create(
+        [TaggedArticle(content_object=article, tag=tag) for tag in tags if tag.pk not in linked]
+    )
+    return tags
+
+
+def _tags_named(names: Sequence[str]) -> list[Tag]:
+    """Return the tags with these names, matched case-insensitively, creating those missing."""
+    if not names:
+        return []
+    slugs = {name: Tag().slugify(name) for name in names}
+    existing = list(
+        Tag.objects.filter(
+            Q.create([("name__iexact", name) for name in names], connector=Q.OR)
+            | Q(slug__in=slugs.values())
+        )
+    )
+    found = {tag.name.lower(): tag for tag in existing}
+    new = [Tag(name=name, slug=slugs[name]) for name in names if name.lower() not in found]
+    for tag in new:
+        try:
+            tag.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError({"tags": f"{tag.name!r}: {' '.join(error.messages)}"}) from None
+    taken = {tag.slug for tag in existing}
+    new_slugs = [tag.slug for tag in new]
+    if taken.isdisjoint(new_slugs) and len(set(new_slugs)) == len(new_slugs):
+        Tag.objects.bulk_create(new)
+    else:  # a new name's slug is taken (`C++` and `C`): taggit's save finds a free one
+        for tag in new:
+            tag.slug = ""
+            tag.save()
+    return [found.get(name.lower()) or next(t for t in new if t.name == name) for name in names]
