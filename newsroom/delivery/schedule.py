@@ -39,7 +39,7 @@ def go_live(state) -> None:
             content_versions.purge(keys={changes.SITE})
             _store(now)
             return
-        since = dt.datetime.fromtimestamp(state["handled_until"], dt.UTC)
+        since = _handled_until(state)
         live = Article.objects.published().filter(published_at__gt=since, published_at__lte=now)
         keys = set()
         for article in live.only("pk", "status", "published_at", "section_id", "featured"):
@@ -58,7 +58,12 @@ def refresh() -> None:
     state = cache.get(STATE_KEY)
     if state is None:
         return  # the next request handles the schedule from scratch
-    _store(dt.datetime.fromtimestamp(state["handled_until"], dt.UTC))
+    _store(_handled_until(state))
+
+
+def _handled_until(state) -> dt.datetime:
+    # Never later than now: another server's clock may run ahead of this one's.
+    return min(dt.datetime.fromtimestamp(state["handled_until"], dt.UTC), timezone.now())
 
 
 def _store(handled_until: dt.datetime) -> None:

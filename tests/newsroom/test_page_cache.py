@@ -105,7 +105,7 @@ def test_last_modified_follows_the_article(client, cached_article):
 def voter(cached_article):
     """A reader who voted on the cached article: they get the same pages as everyone."""
     client = Client()
-    client.post("/articles/cached/feedback/", {"helpful": "yes"})
+    client.post("/articles/cached/feedback/", {"helpful": "yes"}, follow=True)  # thanked once
     assert client.cookies[COOKIE_NAME].value
     return client
 
