@@ -10,11 +10,14 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from articles import methodology
+from articles.page_parts import render_page_parts
 from articles.rendering import format_numbers, render_body
 
 SEARCH_CONFIG = "english"
+# The body in its forms; the article page shows the stored parts instead.
+BODY_FIELDS = ("body", "body_html", "body_text", "search_vector")
 # Columns only the article page (or search) reads; lists leave them in the database.
-LONG_FIELDS = ("body", "body_html", "body_text", "search_vector")
+LONG_FIELDS = (*BODY_FIELDS, "head_html", "content_html")
 
 
 class Section(models.Model):
@@ -183,7 +186,9 @@ class Article(models.Model):
         "Left empty, publishing sets it to now.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by save() before the stored parts are rendered, which show it (not auto_now, which
+    # would set it a moment later).
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
     external_id = models.CharField(
         max_length=200,
         unique=True,
@@ -219,10 +224,31 @@ class Article(models.Model):
     revision = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up by one each time the body changes."
     )
+    # The article page's parts that are the same for every reader (articles/page_parts.py).
+    head_html = models.TextField(
+        editable=False, default="", help_text="The page's metadata and JSON-LD, as stored."
+    )
+    content_html = models.TextField(
+        editable=False,
+        default="",
+        help_text="The page's article: header, disclosure, body, references and tags.",
+    )
+    render_version = models.CharField(
+        max_length=64,
+        editable=False,
+        default="",
+        help_text="The templates and settings the stored parts were rendered with.",
+    )
+    tag_ids = models.JSONField(
+        editable=False,
+        default=list,
+        help_text="The ids of the article's tags when its parts were last stored.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
     DERIVED_FIELDS = ("body_html", "body_text", "word_count", "reading_time", "revision")
+    PAGE_FIELDS = ("head_html", "content_html", "render_version", "tag_ids")
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -249,13 +275,23 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.render(self.reference_titles() if self.pk else {})
+        references, tags = (
+            (list(self.references.all()), list(self.tags.all())) if self.pk else ([], [])
+        )
+        self.render({reference.number: reference.title for reference in references})
         stored_body = getattr(self, "_stored_body", None)
         if stored_body is not None and stored_body != self.body:
             self.revision += 1
+        self.updated_at = timezone.now()
+        self.render_page(references, tags)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
+            kwargs["update_fields"] = {
+                *update_fields,
+                *self.DERIVED_FIELDS,
+                *self.PAGE_FIELDS,
+                "updated_at",
+            }
         super().save(*args, **kwargs)
         self._stored_body = self.body
         self.update_search_vector()
@@ -293,15 +329,6 @@ class Article(models.Model):
     def is_machine_made(self):
         return self.origin in (self.Origin.PIPELINE, self.Origin.ASSISTED)
 
-    def related_articles(self, tags=None, limit=4, version=None):
-        """Return up to `limit` published articles to read next (`articles.related` says how
-        they are chosen). `tags` are this article's, when the caller has them already;
-        `version` is the request's content version (see `page_cache`)."""
-        from articles.related import related_articles  # it builds on the models defined here
-
-        tags = self.tags.all() if tags is None else tags
-        return related_articles(self, [tag.pk for tag in tags], limit, version)
-
     def provenance_claims(self):
         """Return what the disclosure may claim: only what the article's flags say."""
         claims = []
@@ -323,16 +350,25 @@ class Article(models.Model):
         self.word_count = rendered.word_count
         self.reading_time = rendered.reading_time
 
+    def render_page(self, references, tags):
+        """Fill the stored page parts from this article, its `references` and its `tags`."""
+        for name, value in render_page_parts(self, references, tags).items():
+            setattr(self, name, value)
+
     def rerender(self):
-        """Store the body again after its references changed (their titles are tooltips)."""
-        self.render(self.reference_titles())
+        """Store the body and page again after its references or tags changed (reference
+        titles are the citations' tooltips)."""
+        references, tags = list(self.references.all()), list(self.tags.all())
+        self.render({reference.number: reference.title for reference in references})
         self.updated_at = timezone.now()
+        self.render_page(references, tags)
         Article.objects.filter(pk=self.pk).update(
             body_html=self.body_html,
             body_text=self.body_text,
             word_count=self.word_count,
             reading_time=self.reading_time,
             updated_at=self.updated_at,
+            **{name: getattr(self, name) for name in self.PAGE_FIELDS},
         )
         self.update_search_vector()
 

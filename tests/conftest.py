@@ -121,11 +121,10 @@ def make_article(db, make_section):
         article = Article.objects.create(**fields)
         if tags:
             article.tags.set(list(tags))
-            article.update_search_vector()  # as the admin and the import do after tagging
         for reference in references:
             Reference.objects.create(article=article, **reference)
-        if references:
-            article.rerender()
+        if tags or references:
+            article.rerender()  # as the admin and the import do after tagging or citing
             article.refresh_from_db()
         return article
 
