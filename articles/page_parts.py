@@ -116,3 +116,10 @@ def refresh(article) -> None:
     ).update(**parts)
     for name, value in parts.items():
         setattr(article, name, value)
+
+
+def mark_stale(articles) -> int:
+    """Have the article page render the stored parts of `articles` (a queryset) again when
+    next shown: for a write that changes what many articles show, like a section's or tag's
+    name, where rendering each at once would take too long. Return how many were marked."""
+    return articles.update(render_version="")

@@ -190,3 +190,18 @@ def test_every_template_the_stored_parts_use_is_in_the_render_version(make_artic
     finally:
         template_rendered.disconnect(note)
     assert set(used) == set(page_parts.SHAPING_TEMPLATES)
+
+
+def test_articles_marked_stale_show_a_renamed_section_and_tag_on_their_next_view(
+    make_article, make_section
+):
+    section = make_section(name="Tools", slug="tools")
+    article = make_article(section=section, tags=["Go"])
+    section.name = "Toolbox"
+    section.save()
+    Tag.objects.filter(name="Go").update(name="Golang")
+    assert page_parts.mark_stale(Article.objects.filter(section=section)) == 1
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert 'class="badge badge--section" href="/sections/tools/">Toolbox</a>' in html
+    assert 'href="/tags/go/">Golang</a>' in html
+    assert json_ld(html)[0]["articleSection"] == "Toolbox"
