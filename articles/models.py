@@ -13,8 +13,10 @@ from articles import methodology
 from articles.rendering import format_numbers, render_body
 
 SEARCH_CONFIG = "english"
+# The body in its forms; the article page shows the stored parts instead.
+BODY_FIELDS = ("body", "body_html", "body_text", "search_vector")
 # Columns only the article page (or search) reads; lists leave them in the database.
-LONG_FIELDS = ("body", "body_html", "body_text", "search_vector")
+LONG_FIELDS = (*BODY_FIELDS, "head_html", "content_html")
 
 
 class Section(models.Model):
@@ -183,7 +185,9 @@ class Article(models.Model):
         "Left empty, publishing sets it to now.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by save() before the stored parts are rendered, which show it (not auto_now, which
+    # would set it a moment later).
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
     external_id = models.CharField(
         max_length=200,
         unique=True,
@@ -219,8 +223,30 @@ class Article(models.Model):
     revision = models.PositiveIntegerField(
         default=1, editable=False, help_text="Goes up by one each time the body changes."
     )
+    # The article page's parts that are the same for every reader (articles/page_parts.py).
+    head_html = models.TextField(
+        editable=False, default="", help_text="The page's metadata and JSON-LD, as stored."
+    )
+    content_html = models.TextField(
+        editable=False,
+        default="",
+        help_text="The page's article: header, disclosure, body, references and tags.",
+    )
+    render_version = models.CharField(
+        max_length=64,
+        editable=False,
+        default="",
+        help_text="The templates and settings the stored parts were rendered with.",
+    )
+    tag_ids = models.JSONField(
+        editable=False,
+        default=list,
+        help_text="The ids of the article's tags when its parts were last stored.",
+    )
 
     objects = ArticleQuerySet.as_manager()
+
+    PAGE_FIELDS = ("head_html", "content_html", "render_version", "tag_ids")
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -272,15 +298,6 @@ class Article(models.Model):
     @property
     def is_machine_made(self):
         return self.origin in (self.Origin.PIPELINE, self.Origin.ASSISTED)
-
-    def related_articles(self, tags=None, limit=4, version=None):
-        """Return up to `limit` published articles to read next (`articles.related` says how
-        they are chosen). `tags` are this article's, when the caller has them already;
-        `version` is the request's content version (see `page_cache`)."""
-        from articles.related import related_articles  # it builds on the models defined here
-
-        tags = self.tags.all() if tags is None else tags
-        return related_articles(self, [tag.pk for tag in tags], limit, version)
 
     def provenance_claims(self):
         """Return what the disclosure may claim: only what the article's flags say."""

@@ -1,4 +1,8 @@
-"""schema.org JSON-LD for article pages (NewsArticle with its citations and breadcrumbs)."""
+"""schema.org JSON-LD for article pages (NewsArticle with its citations and breadcrumbs).
+
+`absolute(path)` makes a path on this site an absolute URL (articles.page_parts stores them
+with a placeholder origin).
+"""
 
 from django.conf import settings
 from django.templatetags.static import static
@@ -13,10 +17,10 @@ IPTC_SOURCE_TYPES = {
 }
 
 
-def news_article(article, request, tags, references) -> dict:
+def news_article(article, absolute, tags, references) -> dict:
     """Describe the article as a schema.org NewsArticle; machine-made ones say so."""
-    url = request.build_absolute_uri(article.get_absolute_url())
-    site_url = request.build_absolute_uri(reverse("articles:list"))
+    url = absolute(article.get_absolute_url())
+    site_url = absolute(reverse("articles:list"))
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -33,7 +37,7 @@ def news_article(article, request, tags, references) -> dict:
             "url": site_url,
             "logo": {
                 "@type": "ImageObject",
-                "url": request.build_absolute_uri(static("favicon.svg")),
+                "url": absolute(static("favicon.svg")),
             },
         },
         "articleSection": article.section.name,
@@ -61,7 +65,7 @@ def news_article(article, request, tags, references) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [])}
 
 
-def breadcrumbs(article, request) -> dict:
+def breadcrumbs(article, absolute) -> dict:
     crumbs = [
         (settings.NEWSROOM_SITE_NAME, reverse("articles:list")),
         (article.section.name, article.section.get_absolute_url()),
@@ -75,7 +79,7 @@ def breadcrumbs(article, request) -> dict:
                 "@type": "ListItem",
                 "position": position,
                 "name": name,
-                "item": request.build_absolute_uri(path),
+                "item": absolute(path),
             }
             for position, (name, path) in enumerate(crumbs, start=1)
         ],

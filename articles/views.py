@@ -1,10 +1,7 @@
-from functools import partial
-
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date
 from django.views.generic import (
     DetailView,
@@ -15,8 +12,9 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
-from articles import page_cache, structured_data
-from articles.models import Article, Page, Section, tags_in_use, tags_with_counts
+from articles import page_parts
+from articles.models import BODY_FIELDS, Article, Page, Section, tags_in_use, tags_with_counts
+from articles.related import related_articles
 from articles.search import MAX_QUERY_LENGTH, clean_query, search, snippet
 
 
@@ -95,7 +93,7 @@ class SearchView(PublishedArticleListMixin, ListView):
             section_filter=self.section_filter,
             tag_filter=self.tag_filter,
             sections=Section.objects.all(),
-            tags=tags_in_use,  # called by the template only when its cached fragment is stale
+            tags=tags_in_use(),
         )
         return context
 
@@ -139,6 +137,8 @@ class TagIndexView(TemplateView):
 
 
 class ArticleDetailView(DetailView):
+    """An article: its stored parts (articles/page_parts.py), with what each request adds."""
+
     context_object_name = "article"
 
     def can_preview(self):
@@ -146,37 +146,23 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         articles = Article.objects.all() if self.can_preview() else Article.objects.published()
-        # The page shows body_html; tags and references are read below, in a query each (two
-        # plain queries cost less than prefetch_related's machinery on the hottest page).
-        return articles.select_related("section").defer("body", "body_text", "search_vector")
+        return articles.defer(*BODY_FIELDS)  # the page shows the body as stored in content_html
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if article.render_version != page_parts.render_version():
+            page_parts.refresh(article)  # a deploy changed how pages look, or it has no parts yet
+        return article
 
     def get_context_data(self, **kwargs):
         article = self.object
-        is_preview = not article.is_published()
-        # Read only when a cached fragment that shows them is stale, then once.
-        tags = SimpleLazyObject(lambda: list(article.tags.all()))
-        references = SimpleLazyObject(lambda: list(article.references.all()))
         return super().get_context_data(
-            tags=tags,
-            references=references,
-            related_articles=partial(
-                article.related_articles,
-                tags=tags,
-                version=page_cache.request_version(self.request),
-            ),
-            is_preview=is_preview,
-            # Pages rendered for one reader reuse the article's parts; shared ones are cached whole.
-            reuse_fragments=not is_preview and not getattr(self.request, "is_public", False),
+            head=page_parts.at_origin(article.head_html, self.request),
+            is_preview=not article.is_published(),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
-            structured_data=partial(self.structured_data, article, tags, references),
+            related_articles=related_articles(article),
             **kwargs,
         )
-
-    def structured_data(self, article, tags, references):
-        return [
-            structured_data.news_article(article, self.request, tags, references),
-            structured_data.breadcrumbs(article, self.request),
-        ]
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

@@ -168,13 +168,18 @@ def build(total: int, seed: int = 7) -> None:
                     external_id=f"{GENERATION}-{number}",
                 )
             )
+        # Drawn after the batch, as before tag_ids were stored, so the data stays the same. The
+        # page parts are rendered when an article is first shown.
+        article_tags = [rng.sample(tags, rng.randint(2, 5)) for _ in articles]
+        for article, chosen in zip(articles, article_tags, strict=True):
+            article.tag_ids = sorted(tag.pk for tag in chosen)
         with transaction.atomic():
             created = Article.objects.bulk_create(articles)
             TaggedArticle.objects.bulk_create(
                 [
                     TaggedArticle(content_object=article, tag=tag)
-                    for article in created
-                    for tag in rng.sample(tags, rng.randint(2, 5))
+                    for article, chosen in zip(created, article_tags, strict=True)
+                    for tag in chosen
                 ]
             )
             Reference.objects.bulk_create(

@@ -1,17 +1,9 @@
 from django.conf import settings
 
-from articles import page_cache
-
 
 def site(request):
     """Expose the newsroom's name and the page's canonical address to every template."""
-    return {
-        "site_name": settings.NEWSROOM_SITE_NAME,
-        "canonical_url": canonical_url(request),
-        "content_version": lambda: page_cache.request_version(request),
-        # How long fragments shared between readers are kept (0 with DEBUG: edits show at once).
-        "cache_seconds": settings.PAGE_CACHE_SECONDS,
-    }
+    return {"site_name": settings.NEWSROOM_SITE_NAME, "canonical_url": canonical_url(request)}
 
 
 def canonical_url(request):

@@ -118,14 +118,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {
     # Shared by every worker, command and app server (newsroom/cache_config.py says how).
     "default": cache_config(env.str("CACHE_URL", default="")),
-    # Each worker's own memory, for small pieces shared by many pages (the header, the footer,
-    # related-article windows and cards). Every key carries the content version, which lives in
-    # the shared cache above, so a change readers could see is never missed.
-    "local": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "newsroom-local",
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
-    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

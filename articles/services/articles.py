@@ -19,6 +19,7 @@ from taggit.models import Tag
 
 from articles import changes
 from articles.models import LIVE_STATUSES, SEARCH_CONFIG, Article, TaggedArticle, check_citations
+from articles.page_parts import render_page_parts
 from articles.rendering import render_body
 from articles.roles import Actor, may, may_delete, may_edit, may_publish
 from articles.slugs import has_letters_or_digits
@@ -181,7 +182,8 @@ def write(
     # The two check constraints are what clean() (publishing sets the date) and the quality
     # score's validators already ensure; checking them again costs a query each.
     article.full_clean(validate_constraints=False)
-    cited = _render(article, references, tag_names)
+    tag_objects = _tags_for(tag_names, stored.tags if stored else [])
+    cited = _render(article, references, tag_objects)
     numbers = [reference.number for reference in references]
     if cited - set(numbers):
         try:
@@ -195,7 +197,7 @@ def write(
     if connection.vendor == "postgresql":
         del article.search_vector  # computed by the database; read again only if asked for
     _store_references(article, references, stored.references if stored else [])
-    tag_objects = _store_tags(article, tag_names, stored.tags if stored else [])
+    _link_tags(article, tag_objects, stored.tags if stored else [])
 
     after = changes.ArticleState.of(article, [tag.pk for tag in tag_objects])
     changes.record(changes.article_keys(stored.state() if stored else None, after))
@@ -210,19 +212,22 @@ def _check_may_edit(actor: Actor, article: Article) -> None:
         )
 
 
-def _render(article: Article, references: Sequence[Reference], tags: Sequence[str]) -> set[int]:
-    """Fill what the article stores for readers from its fields, references and tags; return
-    the reference numbers the body cites."""
+def _render(article: Article, references: Sequence[Reference], tags: Sequence[Tag]) -> set[int]:
+    """Fill what the article stores for readers from its fields, references and tags (the body
+    as HTML and text, its page's parts, its search vector); return the numbers the body cites."""
     rendered = render_body(article.body, {ref.number: ref.title for ref in references})
     article.body_html = rendered.html
     article.body_text = rendered.text
     article.word_count = rendered.word_count
     article.reading_time = rendered.reading_time
+    article.updated_at = timezone.now()  # before the page parts, which show it
+    for name, value in render_page_parts(article, references, tags).items():
+        setattr(article, name, value)
     if connection.vendor == "postgresql":
         article.search_vector = search_vector(
             title=Value(article.title),
             dek=Value(article.dek),
-            tags=Value(" ".join(tags)),
+            tags=Value(" ".join(tag.name for tag in tags)),
             body_text=Value(article.body_text),
         )
     return rendered.cited_numbers
@@ -291,8 +296,8 @@ def _check_tag_names(names: Sequence[str]) -> None:
             raise ValidationError({"tags": TAG_NEEDS_A_LETTER.format(name=name)})
 
 
-def _store_tags(article: Article, names: Sequence[str], stored: Sequence[Tag]) -> list[Tag]:
-    """Give the article the tags named (case-insensitively, creating new ones); return them."""
+def _tags_for(names: Sequence[str], stored: Sequence[Tag]) -> list[Tag]:
+    """Return the tags named (case-insensitively), the article's own first, creating new ones."""
     wanted = {}
     for name in names:
         wanted.setdefault(name.lower(), name)
@@ -300,16 +305,19 @@ def _store_tags(article: Article, names: Sequence[str], stored: Sequence[Tag]) -
     if wanted.keys() == stored_by_name.keys():
         return list(stored)
     missing = [name for key, name in wanted.items() if key not in stored_by_name]
-    tags = [stored_by_name[key] for key in wanted if key in stored_by_name]
-    tags += _tags_named(missing)
-    gone = [tag.pk for key, tag in stored_by_name.items() if key not in wanted]
+    return [stored_by_name[key] for key in wanted if key in stored_by_name] + _tags_named(missing)
+
+
+def _link_tags(article: Article, tags: Sequence[Tag], stored: Sequence[Tag]) -> None:
+    """Give the saved article exactly `tags`, where it had `stored`."""
+    wanted = {tag.pk for tag in tags}
+    gone = [tag.pk for tag in stored if tag.pk not in wanted]
     if gone:
         TaggedArticle.objects.filter(content_object=article, tag__in=gone).delete()
     linked = {tag.pk for tag in stored}
     TaggedArticle.objects.bulk_create(
         [TaggedArticle(content_object=article, tag=tag) for tag in tags if tag.pk not in linked]
     )
-    return tags
 
 
 def _tags_named(names: Sequence[str]) -> list[Tag]:

@@ -9,7 +9,7 @@ from django.db.models import F, OuterRef, ProtectedError, Subquery, TextField, V
 from django.db.models.functions import Coalesce
 from taggit.models import Tag
 
-from articles import changes
+from articles import changes, page_parts
 from articles.models import Article, Page, Section, TaggedArticle
 from articles.roles import Actor, may
 from articles.services.articles import search_vector
@@ -27,6 +27,8 @@ def section_save(*, actor: Actor, section: Section) -> Section:
     _require(actor, "add" if is_new else "change", Section, "sections")
     section.full_clean()
     section.save()
+    if not is_new:  # its articles' badges and breadcrumbs show its name
+        page_parts.mark_stale(Article.objects.filter(section=section))
     # Every page's navigation lists the sections: pages carry the keys of those they show, but
     # none carries a new one's.
     changes.record({changes.SITE} if is_new else {changes.section_key(section.pk)})
@@ -83,7 +85,9 @@ def tag_rename(*, actor: Actor, tag: Tag, name: str, slug: str | None = None) ->
         tag.slug = slug
     tag.full_clean()
     tag.save()
-    _refresh_search_text(Article.objects.filter(tagged_items__tag=tag))
+    tagged = Article.objects.filter(tagged_items__tag=tag)
+    _refresh_search_text(tagged)
+    page_parts.mark_stale(tagged)  # their badges and tag lists show its name
     changes.record({changes.tag_key(tag.pk), changes.SEARCH})
     return tag
 
@@ -118,6 +122,7 @@ def tag_merge(*, actor: Actor, tags: Sequence[Tag], into: Tag) -> int:
         tag.delete()
     articles = Article.objects.filter(pk__in=moved)
     _refresh_search_text(articles)
+    page_parts.mark_stale(articles)
     keys |= {changes.article_key(pk) for pk in articles.published().values_list("pk", flat=True)}
     changes.record(keys)
     return len(moved)
@@ -138,6 +143,7 @@ def tag_delete(*, actor: Actor, tag: Tag) -> None:
     keys |= {changes.article_key(pk) for pk in articles.published().values_list("pk", flat=True)}
     tag.delete()
     _refresh_search_text(articles)
+    page_parts.mark_stale(articles)
     changes.record(keys)
 
 

@@ -1,0 +1,125 @@
+"""The parts of an article page that are the same for every reader, stored with the article.
+
+An article's page head (metadata and JSON-LD) and its content (breadcrumbs, badges, headline,
+standfirst, byline and date, reading time and word count, disclosure, body, references and
+tags) change only when the article is written. The write renders them once, from the templates
+in SHAPING_TEMPLATES, with `render_page_parts`, and stores them in the article's PAGE_FIELDS;
+the article page shows them as stored. What differs per request (share links, the feedback
+panel, related articles) is rendered by the view.
+
+Absolute URLs depend on the host a reader used, so they are stored with the placeholder ORIGIN,
+which `at_origin` replaces with the request's. Each article also stores the render version its
+parts were made with: the templates, the code and the settings that shape them. When a deploy
+changes any of them, the article page renders the article's parts again, once (`refresh`).
+
+This module must not import `articles.models`, which calls it when an article is saved.
+"""
+
+import functools
+import hashlib
+from pathlib import Path
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.template.loader import get_template, render_to_string
+from django.templatetags.static import static
+
+from articles import structured_data
+
+# Stored instead of the scheme and host, which each request supplies (`at_origin`).
+ORIGIN = "http://newsroom-origin.invalid"
+HEAD_TEMPLATE = "articles/_article_head.html"
+CONTENT_TEMPLATE = "articles/_article_content.html"
+# Every template the stored parts are rendered from, the two above and all they include.
+SHAPING_TEMPLATES = (
+    HEAD_TEMPLATE,
+    CONTENT_TEMPLATE,
+    "includes/_social_meta.html",
+    "articles/_badges.html",
+    "articles/_meta.html",
+    "articles/_disclosure.html",
+    "articles/_disclosure_text.html",
+    "references/_reference_list.html",
+)
+# The code that shapes them: this module, the JSON-LD, and the template filters they use.
+SHAPING_MODULES = ("page_parts.py", "structured_data.py", "templatetags/articles_tags.py")
+
+
+def render_page_parts(article, references, tags) -> dict:
+    """Return the stored page fields of `article` with its `references` and `tags`, in order.
+
+    The article's own fields must be final, `updated_at` included: the page shows it.
+    """
+    references, tags = list(references), list(tags)
+    context = {
+        "article": article,
+        "references": references,
+        "tags": tags,
+        "site_name": settings.NEWSROOM_SITE_NAME,
+        "canonical_url": absolute(article.get_absolute_url()),
+        "structured_data": [
+            structured_data.news_article(article, absolute, tags, references),
+            structured_data.breadcrumbs(article, absolute),
+        ],
+    }
+    return {
+        "head_html": render_to_string(HEAD_TEMPLATE, context),
+        "content_html": render_to_string(CONTENT_TEMPLATE, context),
+        "render_version": render_version(),
+        "tag_ids": sorted(tag.pk for tag in tags),
+    }
+
+
+def absolute(path: str) -> str:
+    """Return the stored form of an absolute URL to `path` on this site."""
+    return urljoin(ORIGIN, path)
+
+
+def at_origin(html: str, request) -> str:
+    """Return stored HTML with its absolute URLs on the host and scheme `request` came to."""
+    # get_host() is checked against ALLOWED_HOSTS: letters, digits, dots, colons and brackets.
+    return html.replace(ORIGIN, f"{request.scheme}://{request.get_host()}")
+
+
+def render_version() -> str:
+    """Name the templates, code and settings the stored parts are rendered with."""
+    shaping = (
+        source_fingerprint(),
+        settings.NEWSROOM_SITE_NAME,
+        settings.LANGUAGE_CODE,
+        settings.TIME_ZONE,
+        static("favicon.svg"),  # the publisher's logo in the JSON-LD
+    )
+    return hashlib.sha256(repr(shaping).encode()).hexdigest()[:32]
+
+
+@functools.cache
+def source_fingerprint() -> str:
+    """Hash the shaping templates and code, once per process (a deploy starts new ones)."""
+    digest = hashlib.sha256()
+    for name in SHAPING_TEMPLATES:
+        digest.update(get_template(name).template.source.encode())
+    for path in SHAPING_MODULES:
+        digest.update((Path(__file__).parent / path).read_bytes())
+    return digest.hexdigest()
+
+
+def refresh(article) -> None:
+    """Render the stored parts of `article`, as read from the database, again and store them.
+
+    For an article whose parts an earlier deploy made (or none did); stored only if nobody
+    wrote the article since it was read, so a concurrent edit is never overwritten.
+    """
+    parts = render_page_parts(article, article.references.all(), article.tags.all())
+    type(article).objects.filter(
+        pk=article.pk, updated_at=article.updated_at, render_version=article.render_version
+    ).update(**parts)
+    for name, value in parts.items():
+        setattr(article, name, value)
+
+
+def mark_stale(articles) -> int:
+    """Have the article page render the stored parts of `articles` (a queryset) again when
+    next shown: for a write that changes what many articles show, like a section's or tag's
+    name, where rendering each at once would take too long. Return how many were marked."""
+    return articles.update(render_version="")
