@@ -14,7 +14,4 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from articles import signals
-
-        signals.connect()
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="cache-tables")

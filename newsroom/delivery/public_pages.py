@@ -5,7 +5,7 @@ from django.urls import Resolver404, resolve
 from taggit.models import Tag
 
 from articles import changes
-from articles.models import Article, Section, TaggedArticle
+from articles.models import Article, Section
 
 
 def all_articles(shown):
@@ -37,7 +37,7 @@ def related_lists(shown):
     article = shown.named.get(Article)
     if article is None:
         return set()
-    tag_ids = TaggedArticle.objects.filter(content_object=article).values_list("tag", flat=True)
+    tag_ids = article.tag_ids
     return {
         changes.section_list_key(article.section_id),
         *(changes.tag_list_key(pk) for pk in tag_ids),
