@@ -5,7 +5,6 @@ from django.urls import include, path
 
 from articles.page_cache import public_page
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
-from newsroom.benchmarking import ceiling, one_query_page
 from newsroom.health import healthz
 
 admin.site.site_header = "Newsroom administration"
@@ -25,9 +24,3 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]
-
-if settings.BENCH_MODE:
-    urlpatterns += [
-        path("bench/ceiling", ceiling, name="bench_ceiling"),
-        path("bench/one-query/<slug:slug>/", one_query_page, name="bench_one_query_page"),
-    ]
