@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -292,8 +293,9 @@ def main():
     section = Section.objects.order_by("pk").first()
     deep_page = max(1, min(2000, len(slugs) // 20 - 1))
     uncached_slugs = rng.sample(slugs, min(20000, len(slugs)))
-    newest = list(published.order_by("-published_at").values_list("slug", "external_id"))
-    newest = newest[:HOT_ARTICLES]
+    newest = list(
+        published.order_by("-published_at").values_list("slug", "external_id")[:HOT_ARTICLES]
+    )
     vote_cookie = f"newsroom_voter={reader_cookie()}"
 
     scenarios = [
@@ -339,10 +341,7 @@ def main():
         for name, path, script, probes in scenarios:
             cookie = vote_cookie if "vote cookie" in name else None
             settle(rows[-1] if rows else None)
-            cache_state, queries = probe(path, repeat=probes, cookie=cookie)
-            result = run_wrk(path, script)
-            rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
-            print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
+            rows.append(row(name, path, partial(run_wrk, path, script), probes, cookie))
         settle(rows[-1])
         at_work = newsroom_at_work(rows, newest)
         settle(rows[-1])
@@ -355,11 +354,8 @@ def main():
     try:
         settle()
         path = f"/articles/{slugs[0]}/"
-        cache_state, queries = probe(path)
-        result = run_wrk(path, random_paths_script(f"/articles/{s}/" for s in uncached_slugs))
-        name = "article, page cache off"
-        rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
-        print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
+        script = random_paths_script(f"/articles/{s}/" for s in uncached_slugs)
+        rows.append(row("article, page cache off", path, partial(run_wrk, path, script)))
         settle(rows[-1])
         remeasure_ceiling(rows[0])
     finally:
@@ -367,6 +363,14 @@ def main():
 
     indexes = explain_checks()
     report(rows, at_work, indexes)
+
+
+def row(name, path, measure, probes=1, cookie=None):
+    """Fetch `path` `probes` times, then return the row `measure()` measures."""
+    cache_state, queries = probe(path, repeat=probes, cookie=cookie)
+    result = measure()
+    print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
+    return {"page": name, **result, "queries": queries, "cache": cache_state}
 
 
 def stop(server):
@@ -401,19 +405,22 @@ def newsroom_at_work(rows, newest):
     external_ids = [external_id for _, external_id in newest]
     script = random_paths_script(paths)
     with ThreadPoolExecutor(4) as pool:  # every page cached, as on a site that has been up
-        list(pool.map(lambda path: probe(path), paths))
+        list(pool.map(probe, paths))
 
-    for name, writing in (("newest 1,000, no writes", False), ("newest 1,000, at work", True)):
-        settle(rows[-1])
-        cache_state, queries = probe(paths[0])
-        if writing:
-            before = writer.originals(external_ids)
-            result, writes = run_with_writer(paths[0], script, external_ids)
-            writer.undo(writes, before)
-        else:
-            result = run_wrk(paths[0], script, duration=AT_WORK_DURATION)
-        rows.append({"page": name, **result, "queries": queries, "cache": cache_state})
-        print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
+    settle(rows[-1])
+    quiet = partial(run_wrk, paths[0], script, duration=AT_WORK_DURATION)
+    rows.append(row("newest 1,000, no writes", paths[0], quiet))
+
+    settle(rows[-1])
+    before, writes = writer.originals(external_ids), []
+
+    def at_work():
+        result, made = run_with_writer(paths[0], script, external_ids)
+        writes.extend(made)
+        return result
+
+    rows.append(row("newest 1,000, at work", paths[0], at_work))
+    writer.undo(writes, before)
     return writes
 
 

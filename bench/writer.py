@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -103,23 +104,29 @@ def fetch(base: str, path: str) -> str:
 
 
 def watch(write: Write, base: str, paths: list[str], committed: float, until: float) -> None:
-    """Read each of `paths` every POLL_EVERY_S until `until` (monotonic seconds), and record when
-    each first showed the write. A read counts as stale if it does not show the write more than
-    FRESH_WITHIN_S after the commit, or after an earlier read of that page did."""
+    """Read `paths` side by side every POLL_EVERY_S until `until` (monotonic seconds), and record
+    for each page when the first read that showed the write was answered, in seconds after the
+    commit. A read is stale when it does not show the write although it was sent more than
+    FRESH_WITHIN_S after the commit, or after a read of that page had shown it. The reads go on
+    until some were sent after FRESH_WITHIN_S, however slowly the server answers."""
     write.shown_after_s = dict.fromkeys(paths)
-    while True:
-        for path in paths:
-            html = fetch(base, path)
-            after = time.monotonic() - committed
-            write.reads += 1
-            if write.marker in html:
-                if write.shown_after_s[path] is None:
-                    write.shown_after_s[path] = round(after, 4)
-            elif after > FRESH_WITHIN_S or write.shown_after_s[path] is not None:
-                write.stale_reads += 1
-        if time.monotonic() + POLL_EVERY_S >= until:
-            return
-        time.sleep(POLL_EVERY_S)
+
+    def read(path):
+        sent = time.monotonic() - committed
+        shows = write.marker in fetch(base, path)
+        return path, sent, time.monotonic() - committed, shows
+
+    with ThreadPoolExecutor(len(paths)) as pool:
+        while True:
+            for path, sent, answered, shows in pool.map(read, paths):
+                write.reads += 1
+                if shows and write.shown_after_s[path] is None:
+                    write.shown_after_s[path] = round(answered, 4)
+                elif not shows and (sent > FRESH_WITHIN_S or write.shown_after_s[path] is not None):
+                    write.stale_reads += 1
+            if sent > FRESH_WITHIN_S and time.monotonic() + POLL_EVERY_S >= until:
+                return
+            time.sleep(POLL_EVERY_S)
 
 
 def work(base: str, duration: float, interval: float, external_ids: list[str]) -> list[Write]:
