@@ -13,6 +13,7 @@ import json
 import random
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,7 @@ class Write:
     shown_after_s: dict = field(default_factory=dict)
     reads: int = 0
     stale_reads: int = 0
+    errors: int = 0  # reads answered with an HTTP error (they show nothing, so may be stale too)
 
 
 def import_data(article) -> dict:
@@ -113,13 +115,17 @@ def watch(write: Write, base: str, paths: list[str], committed: float, until: fl
 
     def read(path):
         sent = time.monotonic() - committed
-        shows = write.marker in fetch(base, path)
-        return path, sent, time.monotonic() - committed, shows
+        try:
+            shows, failed = write.marker in fetch(base, path), False
+        except urllib.error.HTTPError:
+            shows, failed = False, True
+        return path, sent, time.monotonic() - committed, shows, failed
 
     with ThreadPoolExecutor(len(paths)) as pool:
         while True:
-            for path, sent, answered, shows in pool.map(read, paths):
+            for path, sent, answered, shows, failed in pool.map(read, paths):
                 write.reads += 1
+                write.errors += failed
                 if shows and write.shown_after_s[path] is None:
                     write.shown_after_s[path] = round(answered, 4)
                 elif not shows and (sent > FRESH_WITHIN_S or write.shown_after_s[path] is not None):
@@ -131,33 +137,38 @@ def watch(write: Write, base: str, paths: list[str], committed: float, until: fl
 
 def work(base: str, duration: float, interval: float, external_ids: list[str]) -> list[Write]:
     """Alternately publish and edit, every `interval` seconds for `duration` seconds, and watch
-    each write until the next one is due."""
+    each write, in a thread of its own, until the next one is due."""
     from articles.models import Article
 
     rng = random.Random()
     run = uuid.uuid4().hex[:8]
     articles = Article.objects.select_related("section")
+    unedited = list(external_ids)  # an article edited twice would hide the first edit
+    rng.shuffle(unedited)
+    writes, watching = [], []
     started = time.monotonic()
-    writes = []
-    number = 0
-    while (due := FIRST_WRITE_AFTER_S + number * interval) + WATCH_AT_LEAST_S < duration:
-        time.sleep(max(0.0, started + due - time.monotonic()))
-        source = articles.get(external_id=rng.choice(external_ids))
-        on_front_page = source.get_absolute_url() in fetch(base, "/")
-        if number % 2 == 0:
-            external_id = f"{EXTERNAL_ID_PREFIX}{run}-{number}"
-            write = publish(source, external_id, title=f"Newsroom at work {run} {number}")
-            paths = [write.path, "/"]
-        else:
-            write = edit(source, dek=f"Edited at work {run} {number}: a corrected summary.")
-            paths = [write.path, "/"] if on_front_page else [write.path]
-        committed = time.monotonic()
-        write.at_s = round(committed - started, 3)
-        next_due = started + FIRST_WRITE_AFTER_S + (number + 1) * interval
-        until = max(committed + WATCH_AT_LEAST_S, min(next_due, started + duration) - 0.2)
-        watch(write, base, paths, committed, until)
-        writes.append(write)
-        number += 1
+    with ThreadPoolExecutor() as watchers:
+        number = 0
+        while (due := FIRST_WRITE_AFTER_S + number * interval) + WATCH_AT_LEAST_S < duration:
+            source = articles.get(external_id=unedited.pop())
+            on_front_page = source.get_absolute_url() in fetch(base, "/")
+            time.sleep(max(0.0, started + due - time.monotonic()))
+            if number % 2 == 0:
+                external_id = f"{EXTERNAL_ID_PREFIX}{run}-{number}"
+                write = publish(source, external_id, title=f"Newsroom at work {run} {number}")
+                paths = [write.path, "/"]
+            else:
+                write = edit(source, dek=f"Edited at work {run} {number}: a corrected summary.")
+                paths = [write.path, "/"] if on_front_page else [write.path]
+            committed = time.monotonic()
+            write.at_s = round(committed - started, 3)
+            next_due = started + FIRST_WRITE_AFTER_S + (number + 1) * interval
+            until = max(committed + WATCH_AT_LEAST_S, min(next_due, started + duration) - 0.2)
+            watching.append(watchers.submit(watch, write, base, paths, committed, until))
+            writes.append(write)
+            number += 1
+    for watched in watching:
+        watched.result()  # a read that failed fails the run
     return writes
 
 

@@ -73,3 +73,14 @@ def test_a_page_that_never_shows_the_write_counts_stale_reads(live_server, newes
 
     assert write.shown_after_s == {write.path: None}
     assert 1 <= write.stale_reads < write.reads
+
+
+def test_a_page_answered_with_an_error_counts_as_an_error_and_shows_nothing(live_server):
+    write = writer.Write("publish", "x", "/articles/not-there/", "Newsroom at work")
+    committed = time.monotonic()
+
+    writer.watch(write, live_server.url, [write.path], committed, until=committed + 1.3)
+
+    assert write.shown_after_s == {write.path: None}
+    assert write.errors == write.reads
+    assert write.stale_reads >= 1
