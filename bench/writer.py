@@ -4,9 +4,10 @@ dek of one of the newest, through the write services, and after each write read 
 article's page and the front page over HTTP until they show it.
 
 bench/run.py runs this as a process of its own, beside gunicorn's workers, with the benchmark's
-settings and database: `writer.py CONFIG RESULT`, where CONFIG is a JSON file (`base`,
-`duration`, `interval`, `external_ids` of the articles to edit). It prints `ready` once Django
-is set up, starts writing when it reads a line on stdin, and writes what it saw to RESULT as JSON.
+settings and database: `writer.py CONFIG RESULT`, where CONFIG is a JSON file (`base`, `duration`,
+`interval`, and the `external_ids` of the newest articles, which it edits or copies). It prints
+`ready` once Django is set up, starts writing when it reads a line on stdin, and writes what it saw
+to RESULT as JSON.
 """
 
 import json
@@ -32,8 +33,8 @@ FIRST_WRITE_AFTER_S = 1.0
 
 @dataclass
 class Write:
-    """One write and what the probe read afterwards: seconds from the commit to the first read
-    of each page that showed it (None: never within the window), and the stale reads."""
+    """One write and what the probe read afterwards: for each page, seconds from the commit until
+    the first read that showed the write was answered (None: never), and the stale reads."""
 
     kind: str
     external_id: str
