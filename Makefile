@@ -26,7 +26,7 @@ serve: $(INSTALLED) .env
 	DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} \
 		BIND=$${BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
-# Load test on PostgreSQL and Redis (README, "Benchmark"). Installs wrk (Debian) when missing.
+# Load test on PostgreSQL and Redis (bench/README.md). Installs wrk (Debian) when missing.
 bench: $(INSTALLED) .env
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py

@@ -73,11 +73,6 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# `make bench` only: a fixed-string view at /bench/ceiling and an X-Queries response header.
-BENCH_MODE = env.bool("BENCH_MODE", default=False)
-if BENCH_MODE:
-    MIDDLEWARE.insert(0, "newsroom.benchmarking.QueryCountMiddleware")
-
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
     "django.contrib.auth.backends.ModelBackend",

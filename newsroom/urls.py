@@ -4,7 +4,6 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
-from newsroom.benchmarking import ceiling, one_query_page
 from newsroom.health import healthz
 
 admin.site.site_header = "Newsroom administration"
@@ -24,9 +23,3 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]
-
-if settings.BENCH_MODE:
-    urlpatterns += [
-        path("bench/ceiling", ceiling, name="bench_ceiling"),
-        path("bench/one-query/<slug:slug>/", one_query_page, name="bench_one_query_page"),
-    ]

@@ -1,9 +1,8 @@
-"""Only with BENCH_MODE=1 (`make bench`): the stack's ceiling, the simplest page that reads the
-database, and a per-request query count."""
+"""The benchmark's reference pages (`bench/urls.py`): the stack's ceiling, and the simplest page
+that reads the database."""
 
 from functools import cache
 
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template import engines
@@ -30,23 +29,3 @@ def one_query_template():
         "<!DOCTYPE html><title>{{ article.title }}</title><h1>{{ article.title }}</h1>"
         "<p>{{ article.section.name }}</p>{{ article.body_html|safe }}"
     )
-
-
-class QueryCountMiddleware:
-    """Tell the benchmark how many SQL queries a request ran, in `X-Queries`."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        count = 0
-
-        def counter(execute, sql, params, many, context):
-            nonlocal count
-            count += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counter):
-            response = self.get_response(request)
-        response["X-Queries"] = str(count)
-        return response
