@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
+
+logger = logging.getLogger("newsroom.changes")
 
 # Sent once per committed transaction that changed what readers see, with `keys` (a frozenset).
 content_changed = Signal()
@@ -158,4 +161,14 @@ class _PendingChange:
 
 
 def _send(keys) -> None:
-    content_changed.send(sender=record, keys=frozenset(keys))
+    # The write has committed: a listener that fails (a cache or edge that is down) must not
+    # turn it into an error for the writer.
+    for receiver, error in content_changed.send_robust(sender=record, keys=frozenset(keys)):
+        if isinstance(error, Exception):
+            logger.error(
+                "%s failed to follow a change of %s: %r",
+                getattr(receiver, "__qualname__", receiver),
+                ", ".join(sorted(keys)),
+                error,
+                exc_info=error,
+            )

@@ -574,3 +574,21 @@ def test_a_deploy_never_serves_pages_the_previous_release_rendered(
     assert client.get("/")["X-Cache"] == "hit"
     monkeypatch.setattr("newsroom.delivery.middleware.release", lambda: "a-new-release")
     assert client.get("/")["X-Cache"] == "miss"
+
+
+def test_a_listener_that_fails_after_commit_never_fails_the_write(
+    editor_client, two_desks, caplog
+):
+    comet, _ = two_desks
+
+    def broken_edge(**kwargs):
+        raise ConnectionError("edge unreachable")
+
+    changes.content_changed.connect(broken_edge)
+    try:
+        edit_in_admin(editor_client, comet, dek="Saved all the same.")
+    finally:
+        changes.content_changed.disconnect(broken_edge)
+    assert Article.objects.get(pk=comet.pk).dek == "Saved all the same."
+    assert "broken_edge failed to follow a change of article:" in caplog.text
+    assert "Saved all the same." in html(Client(), comet.get_absolute_url())
