@@ -19,6 +19,7 @@ import functools
 import hashlib
 from pathlib import Path
 from urllib.parse import urljoin
+from uuid import uuid4
 
 from django.conf import settings
 from django.template.loader import get_template, render_to_string
@@ -121,5 +122,8 @@ def refresh(article) -> None:
 def mark_stale(articles) -> int:
     """Have the article page render the stored parts of `articles` (a queryset) again when
     next shown: for a write that changes what many articles show, like a section's or tag's
-    name, where rendering each at once would take too long. Return how many were marked."""
-    return articles.update(render_version="")
+    name, where rendering each at once would take too long. Return how many were marked.
+
+    The mark is never used twice: a view that read an article before it was marked (even one
+    marked before, or never rendered) then finds its version changed and stores nothing."""
+    return articles.update(render_version=f"stale:{uuid4().hex}")

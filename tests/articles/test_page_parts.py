@@ -207,3 +207,29 @@ def test_articles_show_a_renamed_section_and_tag_on_their_next_view(
     assert 'class="badge badge--section" href="/sections/tools/">Toolbox</a>' in html
     assert 'href="/tags/go/">Golang</a>' in html
     assert json_ld(html)[0]["articleSection"] == "Toolbox"
+
+
+def test_a_rename_while_a_view_renders_a_never_rendered_article_is_shown_next(
+    client, make_article, make_section, monkeypatch, settings
+):
+    """A view that renders an article's parts while its section is renamed does not keep the
+    old name, even for an article that had no parts yet (as the migration left them)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    section = make_section(name="Tools", slug="tools")
+    article = make_article(section=section)
+    Article.objects.filter(pk=article.pk).update(head_html="", content_html="", render_version="")
+    render = page_parts.render_page_parts
+    renamed = []
+
+    def render_then_rename(*args, **kwargs):
+        parts = render(*args, **kwargs)
+        if not renamed:  # an editor's rename commits while this view is rendering
+            section.name = "Toolbox"
+            renamed.append(section_save(actor=PIPELINE, section=section))
+        return parts
+
+    monkeypatch.setattr(page_parts, "render_page_parts", render_then_rename)
+    assert ">Tools</a>" in client.get(article.get_absolute_url()).content.decode()
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert 'class="badge badge--section" href="/sections/tools/">Toolbox</a>' in html
+    assert json_ld(html)[0]["articleSection"] == "Toolbox"
