@@ -17,6 +17,7 @@ This module must not import `articles.models`, which calls it when an article is
 
 import functools
 import hashlib
+import importlib.util
 from pathlib import Path
 from urllib.parse import urljoin
 from uuid import uuid4
@@ -42,8 +43,19 @@ SHAPING_TEMPLATES = (
     "articles/_disclosure_text.html",
     "references/_reference_list.html",
 )
-# The code that shapes them: this module, the JSON-LD, and the template filters they use.
-SHAPING_MODULES = ("page_parts.py", "structured_data.py", "templatetags/articles_tags.py")
+# The code that shapes them, by module name: this module, the JSON-LD, the template filters,
+# the models' methods and ordering (disclosure wording, URLs, the order of references), and the
+# URL patterns and converters that make the links in breadcrumbs, badges and JSON-LD.
+SHAPING_MODULES = (
+    "articles.page_parts",
+    "articles.structured_data",
+    "articles.templatetags.articles_tags",
+    "articles.models",
+    "references.models",
+    "articles.urls",
+    "newsroom.urls",
+    "newsroom.converters",
+)
 
 
 def render_page_parts(article, references, tags) -> dict:
@@ -100,9 +112,14 @@ def source_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in SHAPING_TEMPLATES:
         digest.update(get_template(name).template.source.encode())
-    for path in SHAPING_MODULES:
-        digest.update((Path(__file__).parent / path).read_bytes())
+    for path in shaping_files():
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def shaping_files() -> list[Path]:
+    """Return the source files of SHAPING_MODULES, found without importing them."""
+    return [Path(importlib.util.find_spec(name).origin).resolve() for name in SHAPING_MODULES]
 
 
 def refresh(article) -> None:

@@ -3,10 +3,16 @@ rendered again once when a deploy changes how they look."""
 
 import json
 import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
+from django.dispatch import dispatcher
 from django.test import Client
 from django.test.signals import template_rendered
+from django.urls import Resolver404, get_resolver, resolve
 from taggit.models import Tag
 
 from articles import page_parts
@@ -179,19 +185,68 @@ def test_an_import_stores_the_page_and_the_tag_ids(db, tmp_path):
     assert "Re-measured" in html and ">Evaluation</a>" not in html
 
 
-def test_every_template_the_stored_parts_use_is_in_the_render_version(make_article):
+def test_every_template_and_module_the_stored_parts_use_is_in_the_render_version(make_article):
+    """A deploy that changes any template, code or URL pattern the stored parts come from
+    changes the render version, so the articles show the change."""
     article = make_article(origin=Article.Origin.PIPELINE, tags=["Ice"], references=[reference(1)])
-    used = []
+    used, ran, muted = [], set(), [0]
 
     def note(sender, template, **kwargs):
         used.append(template.name)
 
+    def profile(frame, event, arg):
+        # Signal receivers (what a page shows is noted as models load) only watch: skip them
+        # and what they call.
+        if event == "call":
+            if muted[0] or frame.f_back.f_code.co_filename == dispatcher.__file__:
+                muted[0] += 1
+            else:
+                ran.add(frame.f_code.co_filename)
+        elif event == "return" and muted[0]:
+            muted[0] -= 1
+
     template_rendered.connect(note)
+    sys.setprofile(profile)
     try:
-        page_parts.render_page_parts(article, article.references.all(), article.tags.all())
+        parts = page_parts.render_page_parts(article, article.references.all(), article.tags.all())
     finally:
+        sys.setprofile(None)
         template_rendered.disconnect(note)
     assert set(used) == set(page_parts.SHAPING_TEMPLATES)
+
+    shaping = set(page_parts.shaping_files())
+    assert all(path.is_file() for path in shaping)
+    assert own_code(ran) | url_patterns_of(parts["head_html"] + parts["content_html"]) <= shaping
+
+
+def own_code(filenames):
+    """Return the project's own source files among `filenames` (not tests, not libraries)."""
+    root = Path(django_settings.BASE_DIR)
+    paths = {Path(name).resolve() for name in filenames if name.endswith(".py")}
+    return {
+        path
+        for path in paths
+        if path.is_relative_to(root)
+        and not path.is_relative_to(root / "tests")
+        and not path.is_relative_to(root / ".venv")
+    }
+
+
+def url_patterns_of(html):
+    """Return the URLconf modules whose patterns make the site's URLs in `html`."""
+    resolver = get_resolver()
+    modules = {resolver.urlconf_module}
+    for url in re.findall(r'(?:href|content)="([^"]+)"', html) + re.findall(r'"(http[^"]+)"', html):
+        if url.startswith(page_parts.ORIGIN):
+            url = url[len(page_parts.ORIGIN) :]
+        if not url.startswith("/"):
+            continue
+        try:
+            match = resolve(urlsplit(url).path)
+        except Resolver404:  # a static file
+            continue
+        modules |= {resolver.namespace_dict[name][1].urlconf_module for name in match.namespaces}
+    return {Path(module.__file__).resolve() for module in modules}
 
 
 def test_articles_show_a_renamed_section_and_tag_on_their_next_view(
