@@ -26,8 +26,9 @@ def section_save(*, actor: Actor, section: Section) -> Section:
     is_new = section._state.adding
     _require(actor, "add" if is_new else "change", Section, "sections")
     section.full_clean()
+    renamed = not is_new and _renamed(Section, section)
     section.save()
-    if not is_new:  # its articles' badges and breadcrumbs show its name
+    if renamed:  # its articles' badges and breadcrumbs show its name and link its address
         page_parts.mark_stale(Article.objects.filter(section=section))
     # Every page's navigation lists the sections: pages carry the keys of those they show, but
     # none carries a new one's.
@@ -84,10 +85,12 @@ def tag_rename(*, actor: Actor, tag: Tag, name: str, slug: str | None = None) ->
     if slug is not None:
         tag.slug = slug
     tag.full_clean()
+    renamed = _renamed(Tag, tag)
     tag.save()
-    tagged = Article.objects.filter(tagged_items__tag=tag)
-    _refresh_search_text(tagged)
-    page_parts.mark_stale(tagged)  # their badges and tag lists show its name
+    if renamed:
+        tagged = Article.objects.filter(tagged_items__tag=tag)
+        _refresh_search_text(tagged)
+        page_parts.mark_stale(tagged)  # their tag lists show its name and link its address
     changes.record({changes.tag_key(tag.pk), changes.SEARCH})
     return tag
 
@@ -145,6 +148,12 @@ def tag_delete(*, actor: Actor, tag: Tag) -> None:
     _refresh_search_text(articles)
     page_parts.mark_stale(articles)
     changes.record(keys)
+
+
+def _renamed(model, instance) -> bool:
+    """Tell whether the name or slug of `instance` differs from its stored row's."""
+    stored = model.objects.filter(pk=instance.pk).values_list("name", "slug").first()
+    return stored != (instance.name, instance.slug)
 
 
 def _refresh_search_text(articles) -> None:

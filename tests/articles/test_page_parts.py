@@ -12,11 +12,11 @@ from django.conf import settings as django_settings
 from django.dispatch import dispatcher
 from django.test import Client
 from django.test.signals import template_rendered
-from django.urls import Resolver404, get_resolver, resolve
+from django.urls import Resolver404, get_resolver, resolve, reverse
 from taggit.models import Tag
 
 from articles import page_parts
-from articles.models import Article
+from articles.models import Article, Section
 from articles.roles import PIPELINE
 from articles.services import article_update, section_save, tag_rename
 from tests.articles.test_import import pipeline_article, run_import, write
@@ -288,3 +288,52 @@ def test_a_rename_while_a_view_renders_a_never_rendered_article_is_shown_next(
     html = Client().get(article.get_absolute_url()).content.decode()
     assert 'class="badge badge--section" href="/sections/tools/">Toolbox</a>' in html
     assert json_ld(html)[0]["articleSection"] == "Toolbox"
+
+
+def test_reordering_sections_or_saving_an_unchanged_tag_keeps_the_stored_parts(
+    editor_client, make_article, make_section, monkeypatch
+):
+    """Only a new name or address changes what the articles show."""
+    news = make_section(name="News", slug="news", position=1)
+    tools = make_section(name="Tools", slug="tools", position=2)
+    article = make_article(section=tools, tags=["Go"])
+    tag = Tag.objects.get(name="Go")
+    changelist = editor_client.post(
+        reverse("admin:articles_section_changelist"),
+        {
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "2",
+            "form-0-id": news.pk,
+            "form-0-position": "2",
+            "form-1-id": tools.pk,
+            "form-1-position": "1",
+            "_save": "Save",
+        },
+    )
+    assert changelist.status_code == 302
+    saved = editor_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "Go", "slug": "go"}
+    )
+    assert saved.status_code == 302
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the stored parts were rendered again")
+
+    monkeypatch.setattr(page_parts, "render_page_parts", fail)
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert 'class="badge badge--section" href="/sections/tools/">Tools</a>' in html
+    assert [s.name for s in Section.objects.order_by("position")] == ["Tools", "News"]
+
+
+def test_articles_link_a_sections_and_tags_new_address_on_their_next_view(
+    make_article, make_section
+):
+    section = make_section(name="Tools", slug="tools")
+    article = make_article(section=section, tags=["Go"])
+    Client().get(article.get_absolute_url())
+    section.slug = "toolbox"
+    section_save(actor=PIPELINE, section=section)
+    tag_rename(actor=PIPELINE, tag=Tag.objects.get(name="Go"), name="Go", slug="golang")
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert 'class="badge badge--section" href="/sections/toolbox/">Tools</a>' in html
+    assert 'href="/tags/golang/">Go</a>' in html
