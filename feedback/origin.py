@@ -6,9 +6,11 @@ per-reader token. Browsers say where a request comes from instead; the rules are
 
 1. `Sec-Fetch-Site` (every current browser sends it): only `same-origin` and `none` (the reader's
    own action, such as a bookmark) pass.
-2. Without it, an `Origin` must be this site's: the scheme and host of the request, a host that
-   `ALLOWED_HOSTS` already admitted.
-3. Without either, the origin of a `Referer` must be.
+2. Without it, an `Origin` must name this site's host (with its port): the host of the request,
+   which `ALLOWED_HOSTS` already admitted. As in Go, the scheme is not compared: behind a TLS
+   proxy that Django is not told of (no `SECURE_PROXY_SSL_HEADER`), a reader's https page posts
+   to what Django sees as http. A `null` origin names no host and is refused.
+3. Without either, the origin of a `Referer` must name it.
 4. With none of them the request comes from no browser (curl, a monitor): it passes, as it could
    not carry a reader's cookie against their will.
 
@@ -67,8 +69,9 @@ def cross_origin_refusal(request) -> str:
 
 
 def is_own_origin(request, origin: str) -> bool:
-    own = f"{request.scheme}://{request.get_host()}"
-    return origin.lower() == own.lower() or is_trusted(origin)
+    scheme, host = split_origin(origin)
+    own = bool(scheme) and host == request.get_host().lower()
+    return own or is_trusted(origin)
 
 
 def is_trusted(origin: str) -> bool:
