@@ -1,16 +1,20 @@
 """Related articles: what to read next after an article.
 
-Among the newest RELATED_CANDIDATES published articles carrying any of the article's tags, those
-sharing the most tags come first, then those of its section, then the most recent. When fewer
-than `limit` share a tag, the latest articles of the same section fill the list. Looking only at
-the newest candidates keeps the cost the same whether a tag has ten articles or ten thousand.
+Candidates are the published articles carrying any of the article's tags, taken from the last
+RELATED_CANDIDATES links to those tags by article id: the articles added to the site last, so
+a backdated import counts by when it was added, not by its publication date. Among them, those
+sharing the most tags come first, then those of its section, then the most recently published.
+When fewer than `limit` share a tag, the most recently published articles of the same section
+fill the list. Looking only at the last-added candidates keeps the cost the same whether a tag
+has ten articles or ten thousand.
 """
 
 from collections import Counter
 
 from articles.models import Article, TaggedArticle, published_condition
 
-# How many of the newest links to the article's tags the ranking looks at.
+# How many links to the article's tags the ranking looks at, those of the last-added articles
+# (an article sharing two tags takes two).
 RELATED_CANDIDATES = 100
 
 
@@ -35,8 +39,8 @@ def related_articles(article: Article, limit: int = 4) -> list[Article]:
 
 
 def candidates(article: Article) -> list[tuple[int, int, object]]:
-    """Return (id, section id, published at) of the newest published articles carrying any of
-    the article's tags, once for each tag they share with it."""
+    """Return (id, section id, published at) of the last-added (highest id) published articles
+    carrying any of the article's tags, once for each tag they share with it."""
     if not article.tag_ids:
         return []
     return list(
@@ -51,7 +55,8 @@ def candidates(article: Article) -> list[tuple[int, int, object]]:
 
 
 def rank(article: Article, links, limit: int) -> list[int]:
-    """Return the ids of the best `limit` candidates: most shared tags, same section, newest."""
+    """Return the ids of the best `limit` candidates: most shared tags, same section, most
+    recently published."""
     shared_tags = Counter(pk for pk, _, _ in links)
     details = {pk: (section_id, published_at) for pk, section_id, published_at in links}
 
