@@ -15,8 +15,8 @@ The keys:
 - ``list:section:<id>``, ``list:tag:<id>``: the published articles of one section or tag: its
   page and feeds, and the related articles of the articles that share it.
 - ``list:search``: the searchable text of published articles (search results).
-- ``article:any``: some published article's own fields; shown by pages that list too many
-  articles to name each one (sitemaps).
+- ``article:any``, ``tag:any``: some published article's or tag's own fields; shown by pages
+  that list too many to name each one (sitemaps, the tag index).
 - ``schedule``: when the next scheduled article goes live.
 - ``site``: everything (a cache that lost writes, an operator's purge).
 """
@@ -40,7 +40,10 @@ SITE = "site"
 ALL_ARTICLES = "list:all"
 SEARCH = "list:search"
 ANY_ARTICLE = "article:any"
+ANY_TAG = "tag:any"
 SCHEDULE = "schedule"
+# How far apart the clocks of two servers may be.
+CLOCK_MARGIN = dt.timedelta(minutes=1)
 
 
 def article_key(pk) -> str:
@@ -89,13 +92,15 @@ class ArticleState:
             article.featured,
         )
 
+    # Near its publication time an article counts as both visible and scheduled: the server
+    # that writes it and the one that takes it live may not agree on the time to the second.
     @property
     def is_visible(self) -> bool:
-        return self.status == "published" and self.published_at <= timezone.now()
+        return self.status == "published" and self.published_at <= timezone.now() + CLOCK_MARGIN
 
     @property
     def is_scheduled(self) -> bool:
-        return self.status == "published" and self.published_at > timezone.now()
+        return self.status == "published" and self.published_at > timezone.now() - CLOCK_MARGIN
 
     def list_keys(self) -> set[str]:
         return {

@@ -16,9 +16,11 @@ from articles.models import Article, TaggedArticle, published_condition
 # How many links to the article's tags the ranking looks at, those of the last-added articles
 # (an article sharing two tags takes two).
 RELATED_CANDIDATES = 100
+# How many related articles a page shows.
+RELATED_LIMIT = 4
 
 
-def related_articles(article: Article, limit: int = 4) -> list[Article]:
+def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
     """Return up to `limit` published articles to read next, best first, as cards show them.
 
     Reads the article's tags from `article.tag_ids`: one query for the candidates, one for the
@@ -65,3 +67,19 @@ def rank(article: Article, links, limit: int) -> list[int]:
         return shared_tags[pk], section_id == article.section_id, published_at, pk
 
     return sorted(shared_tags, key=score, reverse=True)[:limit]
+
+
+def fills_from_section(article: Article, limit: int = RELATED_LIMIT) -> bool:
+    """Tell whether fewer than `limit` published articles share a tag with `article`, so that
+    the latest of its section fill its related articles (and a new one there may enter them)."""
+    if not article.tag_ids:
+        return True
+    sharing = (
+        TaggedArticle.objects.filter(published_condition("content_object__"))
+        .filter(tag_id__in=article.tag_ids)
+        .exclude(content_object_id=article.pk)
+        .order_by("-content_object_id")
+        .values_list("content_object_id", flat=True)
+        .distinct()[:limit]
+    )
+    return len(sharing) < limit

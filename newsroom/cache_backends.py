@@ -6,8 +6,8 @@ miss (reads find nothing, writes are dropped) for RETRY_SECONDS, then tries Redi
 hung Redis costs one timeout per process every few seconds rather than every call. It says once
 when the cache goes and once when it is back (logger `newsroom.cache`).
 
-Writes dropped during an outage are remembered: `take_lost_writes()` tells the page cache that
-pages Redis kept from before the outage may be out of date, so it starts a new content version.
+A purge of the page cache that was dropped is kept and sent again by the page cache itself
+(newsroom/delivery/content_versions.py), which alone knows which of its writes matter.
 """
 
 import functools
@@ -31,7 +31,6 @@ class Outage:
         self.lock = threading.Lock()
         self.down_since: float | None = None
         self.retry_at = 0.0
-        self.writes_lost = False
 
     def is_down(self) -> bool:
         return self.down_since is not None and time.monotonic() < self.retry_at
@@ -73,9 +72,9 @@ def outage_of(location: str) -> Outage:
         return _outages.setdefault(location, Outage())
 
 
-def fail_soft(*, writes: bool, miss=lambda *args, **kwargs: None):
+def fail_soft(*, miss=lambda *args, **kwargs: None):
     """Run a cache call against Redis unless it is down; when it is (or the call fails), answer
-    `miss(...)` and, for a write, remember that it was lost."""
+    `miss(...)`."""
 
     def decorate(method):
         @functools.wraps(method)
@@ -89,8 +88,6 @@ def fail_soft(*, writes: bool, miss=lambda *args, **kwargs: None):
                 else:
                     outage.answered(self._server)
                     return result
-            if writes:
-                outage.writes_lost = True
             return miss(*args, **kwargs)
 
         return call
@@ -114,20 +111,15 @@ class FailSoftRedisCache(RedisCache):
         self.retry_seconds = float(params.get("OPTIONS", {}).get("RETRY_SECONDS", RETRY_SECONDS))
         self.outage = outage_of(str(server))
 
-    def take_lost_writes(self) -> bool:
-        """Return whether writes were dropped since the last call (and forget them)."""
-        lost, self.outage.writes_lost = self.outage.writes_lost, False
-        return lost
-
-    get = fail_soft(writes=False, miss=_default)(RedisCache.get)
-    get_many = fail_soft(writes=False, miss=lambda *args, **kwargs: {})(RedisCache.get_many)
-    has_key = fail_soft(writes=False, miss=lambda *args, **kwargs: False)(RedisCache.has_key)
-    set = fail_soft(writes=True, miss=lambda *args, **kwargs: False)(RedisCache.set)
-    add = fail_soft(writes=True, miss=lambda *args, **kwargs: False)(RedisCache.add)
-    set_many = fail_soft(writes=True, miss=_all_keys)(RedisCache.set_many)
-    touch = fail_soft(writes=True, miss=lambda *args, **kwargs: False)(RedisCache.touch)
-    delete = fail_soft(writes=True, miss=lambda *args, **kwargs: False)(RedisCache.delete)
-    delete_many = fail_soft(writes=True)(RedisCache.delete_many)
-    incr = fail_soft(writes=True)(RedisCache.incr)
-    decr = fail_soft(writes=True)(RedisCache.decr)
-    clear = fail_soft(writes=True)(RedisCache.clear)
+    get = fail_soft(miss=_default)(RedisCache.get)
+    get_many = fail_soft(miss=lambda *args, **kwargs: {})(RedisCache.get_many)
+    has_key = fail_soft(miss=lambda *args, **kwargs: False)(RedisCache.has_key)
+    set = fail_soft(miss=lambda *args, **kwargs: False)(RedisCache.set)
+    add = fail_soft(miss=lambda *args, **kwargs: False)(RedisCache.add)
+    set_many = fail_soft(miss=_all_keys)(RedisCache.set_many)
+    touch = fail_soft(miss=lambda *args, **kwargs: False)(RedisCache.touch)
+    delete = fail_soft(miss=lambda *args, **kwargs: False)(RedisCache.delete)
+    delete_many = fail_soft()(RedisCache.delete_many)
+    incr = fail_soft()(RedisCache.incr)
+    decr = fail_soft()(RedisCache.decr)
+    clear = fail_soft()(RedisCache.clear)

@@ -9,9 +9,15 @@ while a page is being rendered makes that page stale, whichever finishes first.
 A key whose version is missing (never purged, or dropped by the cache) is given the page's number
 when the page is stored; a page that finds one of its keys' versions missing later counts as
 stale, as the key may have been purged and forgotten since.
+
+A purge the cache could not take (it was unreachable) is kept by the process and sent again as
+soon as the cache answers: by the next request a worker serves, or, for a command such as
+`import_articles`, before the process exits.
 """
 
+import atexit
 import logging
+import threading
 import time
 
 from django.core.cache import cache
@@ -21,6 +27,13 @@ from articles import changes
 logger = logging.getLogger("newsroom.delivery")
 
 SEQUENCE_KEY = "content:sequence"
+# Pages that show more of a kind than they can name carry "<kind>:any" (see `shown`).
+ANY_KEYS = {"article:": changes.ANY_ARTICLE, "tag:": changes.ANY_TAG}
+# How long an exiting command waits for an unreachable cache to take its purges.
+EXIT_WAIT_SECONDS = 6
+
+_unsent: set[str] = set()
+_unsent_lock = threading.Lock()
 
 
 def version_key(key: str) -> str:
@@ -28,42 +41,93 @@ def version_key(key: str) -> str:
 
 
 def current_sequence(found: dict) -> int:
-    """The sequence number in `found` (from a get_many that asked for SEQUENCE_KEY); 0 before
-    the first purge."""
-    return found.get(SEQUENCE_KEY) or 0
-
-
-def purge(sender=None, keys=(), **kwargs) -> None:
-    """Make every cached page that shows one of `keys` stale (a receiver of content_changed)."""
-    sequence = next_sequence()
+    """The sequence number in `found` (a get_many that asked for SEQUENCE_KEY), started from the
+    clock when the cache has none (a new or emptied cache)."""
+    sequence = found.get(SEQUENCE_KEY)
     if sequence is None:
-        return  # the cache is unreachable; it will say so, and everything is purged on return
-    cache.set_many({version_key(key): sequence for key in keys}, timeout=None)
+        cache.add(SEQUENCE_KEY, _clock(), timeout=None)
+        sequence = cache.get(SEQUENCE_KEY)
+    return sequence or 0
+
+
+def purge(sender=None, keys=(), **kwargs) -> bool:
+    """Make every cached page that shows one of `keys` stale (a receiver of content_changed).
+    Return whether the cache took the purge; if not, it is sent again later."""
+    keys = set(keys)
+    keys |= {any_key for prefix, any_key in ANY_KEYS.items() if _names_one(keys, prefix)}
+    try:
+        sequence = next_sequence()
+        failed = sequence is None or cache.set_many(
+            {version_key(key): sequence for key in keys}, timeout=None
+        )
+    except Exception:  # a cache backend that raises rather than fails soft
+        logger.exception("Purging %s failed.", ", ".join(sorted(keys)))
+        failed = True
+    if failed:
+        with _unsent_lock:
+            if not _unsent:
+                logger.warning(
+                    "The cache is unreachable: pages showing %s will be purged when it is back.",
+                    ", ".join(sorted(keys)),
+                )
+            _unsent.update(keys)
+        return False
     if changes.SCHEDULE in keys:
-        from newsroom.delivery import schedule  # it purges through this module
+        from newsroom.delivery import schedule  # which purges through this module
 
         schedule.refresh()
+    return True
+
+
+def _names_one(keys, prefix) -> bool:
+    return any(key.startswith(prefix) and not key.endswith(":any") for key in keys)
+
+
+def send_unsent() -> None:
+    """Send again the purges the cache could not take (a no-op when there are none)."""
+    if not _unsent:
+        return
+    with _unsent_lock:
+        keys = set(_unsent)
+        _unsent.clear()
+    if purge(keys=keys):
+        logger.warning("The cache is back: purged %s.", ", ".join(sorted(keys)))
+
+
+def _send_unsent_before_exit() -> None:
+    deadline = time.monotonic() + EXIT_WAIT_SECONDS
+    while _unsent and time.monotonic() < deadline:
+        time.sleep(0.5)
+        send_unsent()
+    if _unsent:
+        logger.error(
+            "Exiting with purges the cache never took: pages showing %s may be out of date until "
+            "they expire (PAGE_CACHE_SECONDS).",
+            ", ".join(sorted(_unsent)),
+        )
+
+
+atexit.register(_send_unsent_before_exit)
 
 
 def next_sequence() -> int | None:
     try:
-        return cache.incr(SEQUENCE_KEY)
+        sequence = cache.incr(SEQUENCE_KEY)
     except ValueError:
         # The first purge, or the cache lost the sequence: start from the clock in milliseconds,
         # which is past any number an earlier sequence reached.
-        cache.add(SEQUENCE_KEY, int(time.time() * 1000), timeout=None)
+        cache.add(SEQUENCE_KEY, _clock(), timeout=None)
         try:
-            return cache.incr(SEQUENCE_KEY)
+            sequence = cache.incr(SEQUENCE_KEY)
         except ValueError:
             return None
+    if sequence is not None:
+        cache.touch(SEQUENCE_KEY, timeout=None)  # the database cache's incr() sets a lifetime
+    return sequence
 
 
-def purge_site_if_writes_were_lost() -> None:
-    """A cache that was unreachable dropped the purges sent meanwhile: purge everything."""
-    take_lost_writes = getattr(cache, "take_lost_writes", None)  # Redis only: see CACHES
-    if take_lost_writes is not None and take_lost_writes():
-        logger.warning("The cache missed writes while it was unreachable; purging every page.")
-        purge(keys={changes.SITE})
+def _clock() -> int:
+    return int(time.time() * 1000)
 
 
 def is_fresh(keys, sequence: int, versions: dict) -> bool:

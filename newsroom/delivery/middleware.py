@@ -28,6 +28,8 @@ from newsroom.delivery.release import release
 # How long other readers may get the previous copy of a purged page while one request renders
 # the new one; if that render fails, the next request after this tries again.
 REBUILD_SECONDS = 5
+# How long a page is kept after it expired, for readers to get while it is rendered again.
+EXPIRED_COPY_SECONDS = 60
 # Click identifiers of ad and social networks and newsletters; utm_* are dropped too.
 TRACKING_PARAMETERS = frozenset(
     {
@@ -69,34 +71,36 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_SECONDS:
             return shareable(self.get_response(request), "off")
 
-        content_versions.purge_site_if_writes_were_lost()
-        key = page_key(request)
+        content_versions.send_unsent()
+        key = cache_key(request)
         found = cache.get_many([key, content_versions.SEQUENCE_KEY, schedule.STATE_KEY])
         if schedule.is_due(found.get(schedule.STATE_KEY), time.time()):
             schedule.go_live(found.get(schedule.STATE_KEY))
             found = cache.get_many([key, content_versions.SEQUENCE_KEY])
         stored = found.get(key)
-        if stored is not None:
-            versions = cache.get_many(
-                [content_versions.version_key(name) for name in stored["keys"]]
-            )
-            if content_versions.is_fresh(stored["keys"], stored["sequence"], versions):
-                return rebuild(stored, "hit")
-            if not cache.add(rebuild_lock(key), True, timeout=REBUILD_SECONDS):
-                return rebuild(stored, "stale")  # another request is rendering it now
-            try:
-                return self.render_and_store(request, page, key, found)
-            finally:
-                cache.delete(rebuild_lock(key))
-        return self.render_and_store(request, page, key, found)
+        if stored is None:
+            return self.render_and_store(request, page, key, found, previous=None)
+        versions = cache.get_many([content_versions.version_key(name) for name in stored["keys"]])
+        is_fresh = content_versions.is_fresh(stored["keys"], stored["sequence"], versions)
+        if is_fresh and time.time() < stored["stored_at"] + settings.PAGE_CACHE_SECONDS:
+            return from_stored(stored, "hit")
+        if not cache.add(rebuild_lock(key), True, timeout=REBUILD_SECONDS):
+            return from_stored(stored, "stale")  # another request is rendering it now
+        try:
+            return self.render_and_store(request, page, key, found, previous=stored)
+        finally:
+            cache.delete(rebuild_lock(key))
 
-    def render_and_store(self, request, page, key, found):
+    def render_and_store(self, request, page, key, found, previous):
+        """Render the page and store it; `previous` is the copy it replaces, if any."""
         view_name, slug = page
         sequence = content_versions.current_sequence(found)
         with shown.collecting(slug) as showing:
             response = self.get_response(request)
             if not is_storable(response):
-                cache.delete(key)  # no reader gets a copy older than this answer
+                if response.status_code >= 500 and previous is not None:
+                    return from_stored(previous, "stale")  # the last good page, not an error
+                cache.delete(key)  # gone or moved: no reader gets the old copy
                 return shareable(response, "miss")
             content_keys = public_pages.content_keys(view_name, showing)
         set_response_etag(response)  # once, here, rather than hashing the page on every hit
@@ -113,8 +117,11 @@ class PageCacheMiddleware:
                 },
                 "keys": sorted(content_keys),
                 "sequence": sequence,
+                "stored_at": time.time(),
             },
-            timeout=settings.PAGE_CACHE_SECONDS,
+            # Kept a little longer than it is fresh, so that one request renders an expired
+            # page again while the others get this copy, as for a purged one.
+            timeout=settings.PAGE_CACHE_SECONDS + EXPIRED_COPY_SECONDS,
         )
         return response
 
@@ -132,7 +139,7 @@ def is_storable(response) -> bool:
     return response.status_code == 200 and not response.cookies and not response.streaming
 
 
-def page_key(request) -> str:
+def cache_key(request) -> str:
     query = urlencode([(name, values) for name, values in sorted(request.GET.lists())], True)
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     return f"page:{release()}:{hashlib.sha256(address.encode()).hexdigest()}"
@@ -142,7 +149,7 @@ def rebuild_lock(key: str) -> str:
     return f"{key}:rebuilding"
 
 
-def rebuild(stored, cache_state: str) -> HttpResponse:
+def from_stored(stored, cache_state: str) -> HttpResponse:
     response = HttpResponse(stored["content"], status=stored["status"])
     for name, value in stored["headers"].items():
         response[name] = value  # made shareable when stored

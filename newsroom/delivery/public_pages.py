@@ -4,7 +4,7 @@ lists each one is, besides the articles, sections, tags and pages it shows (see 
 from django.urls import Resolver404, resolve
 from taggit.models import Tag
 
-from articles import changes
+from articles import changes, related
 from articles.models import Article, Section
 
 
@@ -32,17 +32,17 @@ def tag_list(shown):
 
 
 def related_lists(shown):
-    """An article's page lists related articles, drawn from its tags and section; its stored
-    parts show its tags' names."""
+    """An article's page shows its section's and tags' names (in its stored parts) and related
+    articles drawn from its tags, and from its section when they are too few."""
     article = shown.named.get(Article)
     if article is None:
         return set()
-    tag_ids = article.tag_ids
-    return {
-        changes.section_list_key(article.section_id),
-        *(changes.tag_list_key(pk) for pk in tag_ids),
-        *(changes.tag_key(pk) for pk in tag_ids),
-    }
+    keys = {changes.section_key(article.section_id)}
+    keys |= {changes.tag_key(pk) for pk in article.tag_ids}
+    keys |= {changes.tag_list_key(pk) for pk in article.tag_ids}
+    if related.fills_from_section(article):
+        keys.add(changes.section_list_key(article.section_id))
+    return keys
 
 
 def no_list(shown):

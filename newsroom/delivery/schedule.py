@@ -7,18 +7,25 @@ unschedules an article records the `schedule` key, which refreshes it.
 """
 
 import datetime as dt
+import logging
+import time
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import Min
 from django.utils import timezone
 
 from articles import changes
-from articles.models import Article, TaggedArticle
+from articles.models import Article
 from newsroom.delivery import content_versions
+
+logger = logging.getLogger("newsroom.delivery")
 
 STATE_KEY = "content:schedule"
 LOCK_KEY = "content:schedule:lock"
 LOCK_SECONDS = 10
+REFRESH_WAIT_SECONDS = 1
+LIST_FIELDS = ("pk", "status", "published_at", "section_id", "featured", "tag_ids")
 
 
 def is_due(state, now: float) -> bool:
@@ -28,37 +35,56 @@ def is_due(state, now: float) -> bool:
 
 def go_live(state) -> None:
     """Purge what the articles that went live since the schedule was handled change; one
-    process does it while the others go on."""
-    if not cache.add(LOCK_KEY, True, timeout=LOCK_SECONDS):
+    process does it while the others go on. A database that fails here costs the schedule a
+    later request, never this reader's page."""
+    if not _lock():
         return
     try:
+        state = cache.get(STATE_KEY)  # another process may have handled it meanwhile
         now = timezone.now()
         if state is None:
             # A cold cache, or one that dropped the schedule: what went live meanwhile is
             # unknown, so every page is purged (a cold cache holds none anyway).
             content_versions.purge(keys={changes.SITE})
             _store(now)
-            return
-        since = _handled_until(state)
-        live = Article.objects.published().filter(published_at__gt=since, published_at__lte=now)
-        keys = set()
-        for article in live.only("pk", "status", "published_at", "section_id", "featured"):
-            tag_ids = TaggedArticle.objects.filter(content_object=article).values_list("tag")
-            state_now = changes.ArticleState.of(article, (pk for (pk,) in tag_ids))
-            keys |= changes.article_keys(None, state_now)
-        if keys:
-            content_versions.purge(keys=keys)
-        _store(now)
+        elif is_due(state, now.timestamp()):
+            live = Article.objects.published().filter(
+                published_at__gt=_handled_until(state), published_at__lte=now
+            )
+            keys = set()
+            for article in live.only(*LIST_FIELDS):
+                keys |= changes.article_keys(
+                    None, changes.ArticleState.of(article, article.tag_ids)
+                )
+            if keys:
+                content_versions.purge(keys=keys)
+            _store(now)
+    except DatabaseError:
+        logger.exception("Could not take scheduled articles live; the next request tries again.")
     finally:
         cache.delete(LOCK_KEY)
 
 
 def refresh() -> None:
     """Store when the next scheduled article goes live, after a write changed the schedule."""
-    state = cache.get(STATE_KEY)
-    if state is None:
-        return  # the next request handles the schedule from scratch
-    _store(_handled_until(state))
+    if cache.get(STATE_KEY) is None:
+        return  # the next request handles the schedule from scratch (or the cache is down)
+    deadline = time.monotonic() + REFRESH_WAIT_SECONDS
+    locked = _lock()
+    while not locked and time.monotonic() < deadline:
+        time.sleep(0.05)  # go_live is running: it would store what it read before this write
+        locked = _lock()
+    try:
+        state = cache.get(STATE_KEY)
+        if state is not None:
+            _store(_handled_until(state))
+    finally:
+        if locked:
+            cache.delete(LOCK_KEY)
+
+
+def _lock() -> bool:
+    return cache.add(LOCK_KEY, True, timeout=LOCK_SECONDS)
 
 
 def _handled_until(state) -> dt.datetime:

@@ -15,9 +15,10 @@ from taggit.models import Tag
 from articles import changes
 from articles.models import Article, Page, Section
 
-# A page that lists more articles than this (a sitemap) is keyed by "some article changed"
-# rather than by each one, so that its keys stay few enough to check on every read.
-MAX_ARTICLE_KEYS = 200
+# A page that shows more articles or tags than this (a sitemap, the tag index) is keyed by "some
+# article (tag) changed" rather than by each one, so that its keys stay few enough to check on
+# every read.
+MAX_KEYS_OF_A_KIND = 200
 
 KEY_OF = {
     Article: changes.article_key,
@@ -25,6 +26,7 @@ KEY_OF = {
     Tag: changes.tag_key,
     Page: changes.page_key,
 }
+ANY_OF = {Article: changes.ANY_ARTICLE, Tag: changes.ANY_TAG}
 
 _current = contextvars.ContextVar("shown", default=None)
 
@@ -34,22 +36,25 @@ class Shown:
 
     def __init__(self, slug=None):
         self.slug = slug
-        self.keys = set()
-        self.article_keys = set()
+        self.keys = {model: set() for model in KEY_OF}
         self.named = {}  # model → the instance whose slug is the URL's
 
     def add(self, instance):
         if instance.pk is None:
             return
-        key = KEY_OF[type(instance)](instance.pk)
-        (self.article_keys if type(instance) is Article else self.keys).add(key)
+        model = type(instance)
+        self.keys[model].add(KEY_OF[model](instance.pk))
         if self.slug is not None and instance.__dict__.get("slug") == self.slug:
-            self.named.setdefault(type(instance), instance)
+            self.named.setdefault(model, instance)
 
     def content_keys(self) -> set[str]:
-        if len(self.article_keys) > MAX_ARTICLE_KEYS:
-            return {*self.keys, changes.ANY_ARTICLE}
-        return self.keys | self.article_keys
+        keys = set()
+        for model, of_a_kind in self.keys.items():
+            if model in ANY_OF and len(of_a_kind) > MAX_KEYS_OF_A_KIND:
+                keys.add(ANY_OF[model])
+            else:
+                keys |= of_a_kind
+        return keys
 
 
 @contextlib.contextmanager

@@ -238,6 +238,8 @@ def test_publishing_in_the_admin_announces_the_lists_it_enters(
             *LIST_CHANGE,
             changes.section_list_key(draft.section_id),
             changes.tag_list_key(tag.pk),
+            # Published now: within a clock's error of its time, so the schedule looks again.
+            changes.SCHEDULE,
         )
     ]
 
@@ -435,7 +437,10 @@ def test_importing_an_update_renders_once_and_announces_once(db, tmp_path, annou
     ):
         import_one(tmp_path, dek="A new dek.")
     assert renders.call_count == 1
-    assert announced.sent == [keys_of(article, changes.ANY_ARTICLE, changes.SEARCH)]
+    # Published a moment ago, within a clock's error of its time: the schedule looks again.
+    assert announced.sent == [
+        keys_of(article, changes.ANY_ARTICLE, changes.SEARCH, changes.SCHEDULE)
+    ]
 
 
 def test_new_tags_whose_addresses_clash_get_their_own(make_article):

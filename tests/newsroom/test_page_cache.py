@@ -5,18 +5,20 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from articles import changes
 from articles import urls as article_urls
 from articles.models import Article, Page
 from feedback.voters import COOKIE_NAME
-from newsroom.delivery import public_pages
+from newsroom.delivery import content_versions, public_pages
 from tests.conftest import reference
 
 PUBLIC_PAGES = [
@@ -423,11 +425,12 @@ def test_views(settings, db, monkeypatch):
     """Serve a few public pages built now and return the paths they rendered, in order."""
     renders = []
 
-    def counted(status=200, cookie=False, seconds=0):
+    def counted(status=200, cookie=False, seconds=0, fails_on=()):
         def view(request):
             renders.append(request.path)
             time.sleep(seconds)
-            response = HttpResponse(f"Render {len(renders)}", status=status)
+            failing = len(renders) in fails_on
+            response = HttpResponse(f"Render {len(renders)}", status=500 if failing else status)
             if cookie:
                 response.set_cookie("greeting", "hello")
             return response
@@ -442,6 +445,7 @@ def test_views(settings, db, monkeypatch):
             path("unavailable/", counted(status=503), name="unavailable"),
             path("plain/", counted(), name="plain"),
             path("slow/", counted(seconds=0.5), name="slow"),
+            path("flaky/", counted(fails_on={2}), name="flaky"),
         ]
 
     for pattern in urls.urlpatterns:
@@ -576,9 +580,7 @@ def test_a_deploy_never_serves_pages_the_previous_release_rendered(
     assert client.get("/")["X-Cache"] == "miss"
 
 
-def test_a_listener_that_fails_after_commit_never_fails_the_write(
-    editor_client, two_desks, caplog
-):
+def test_a_listener_that_fails_after_commit_never_fails_the_write(editor_client, two_desks, caplog):
     comet, _ = two_desks
 
     def broken_edge(**kwargs):
@@ -592,3 +594,50 @@ def test_a_listener_that_fails_after_commit_never_fails_the_write(
     assert Article.objects.get(pk=comet.pk).dek == "Saved all the same."
     assert "broken_edge failed to follow a change of article:" in caplog.text
     assert "Saved all the same." in html(Client(), comet.get_absolute_url())
+
+
+def test_an_expired_page_is_rendered_once_while_other_readers_get_the_last_copy(
+    test_views, settings
+):
+    settings.PAGE_CACHE_SECONDS = 1
+    Client().get("/slow/")
+    time.sleep(1.1)
+    rendering = threading.Thread(target=lambda: Client().get("/slow/"))
+    rendering.start()
+    time.sleep(0.2)
+    meanwhile = Client().get("/slow/")
+    rendering.join()
+    assert (meanwhile["X-Cache"], meanwhile.content) == ("stale", b"Render 1")
+    assert Client().get("/slow/").content == b"Render 2"
+
+
+def test_a_page_that_fails_to_render_again_keeps_its_last_good_copy(test_views, monkeypatch):
+    assert Client().get("/flaky/").content == b"Render 1"
+    with transaction.atomic():
+        changes.record({changes.SITE})
+    failed = Client().get("/flaky/")
+    assert (failed.status_code, failed["X-Cache"], failed.content) == (200, "stale", b"Render 1")
+    assert Client().get("/flaky/").content == b"Render 3"  # rendered again on the next request
+
+
+def test_the_tag_index_follows_a_rename_among_hundreds_of_tags(reader, editor_client, make_article):
+    make_article(tags=[f"Topic {number}" for number in range(250)])
+    assert ">Topic 7 <" in html(reader, "/tags/")
+    tag = Tag.objects.get(name="Topic 7")
+    editor_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "Subject 7", "slug": tag.slug}
+    )
+    index = html(reader, "/tags/")
+    assert ">Subject 7 <" in index and ">Topic 7 <" not in index
+
+
+def test_pages_are_still_cached_and_purged_after_the_cache_lost_its_sequence_of_changes(
+    reader, editor_client, two_desks
+):
+    html(reader, "/")
+    cache.delete(content_versions.SEQUENCE_KEY)  # expired or evicted
+    assert reader.get("/")["X-Cache"] == "hit"
+    reader.get("/archive/")
+    assert reader.get("/archive/")["X-Cache"] == "hit"
+    edit_in_admin(editor_client, two_desks[0], dek="Still refreshed.")
+    assert "Still refreshed." in html(reader, "/")
