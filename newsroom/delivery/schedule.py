@@ -56,6 +56,7 @@ def go_live(state) -> None:
                 keys |= changes.article_keys(
                     None, changes.ArticleState.of(article, article.tag_ids)
                 )
+            keys.discard(changes.SCHEDULE)  # stored below, under the lock this holds
             if keys:
                 content_versions.purge(keys=keys)
             _store(now)
