@@ -36,6 +36,12 @@ class WritesThroughServices:
     def delete_view(self, request, *args, **kwargs):
         return self._refusals_shown(super().delete_view, request, *args, **kwargs)
 
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        """Delete each selected row as the delete view does: through `delete_model`."""
+        for obj in queryset:
+            self.delete_model(request, obj)
+
     def _refusals_shown(self, view, request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
@@ -119,11 +125,6 @@ class ArticleTagAdmin(WritesThroughServices, TagAdmin):
     def delete_model(self, request, obj):
         services.tag_delete(actor=request.user, tag=obj)
 
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for tag in queryset:
-            services.tag_delete(actor=request.user, tag=tag)
-
     @admin.action(description="Merge selected tags into…", permissions=["change", "delete"])
     def merge_tags(self, request, queryset):
         name = request.POST.get("into", "").strip()
@@ -162,11 +163,6 @@ class PageAdmin(WritesThroughServices, admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.page_delete(actor=request.user, page=obj)
 
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for page in queryset:
-            services.page_delete(actor=request.user, page=page)
-
 
 @admin.register(Section)
 class SectionAdmin(WritesThroughServices, admin.ModelAdmin):
@@ -180,11 +176,6 @@ class SectionAdmin(WritesThroughServices, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.section_delete(actor=request.user, section=obj)
-
-    @transaction.atomic
-    def delete_queryset(self, request, queryset):
-        for section in queryset:
-            services.section_delete(actor=request.user, section=section)
 
 
 @admin.register(Article)

@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Section
 from tests.conftest import reference
 
 
@@ -231,3 +232,27 @@ def test_changelist_shows_scheduled_articles_as_scheduled(editor_client, make_ar
     make_article(title="Later", published_at=timezone.now() + dt.timedelta(days=3))
     response = editor_client.get(reverse("admin:articles_article_changelist"))
     assert '<td class="field-state">Scheduled</td>' in response.content.decode()
+
+
+def test_bulk_delete_goes_through_the_services(editor_client, make_article, make_section):
+    """The changelist's "Delete selected" deletes each row as its delete view does."""
+    busy = make_section(name="Busy")
+    article = make_article(tags=["Obsolete"], section=busy)
+    empty = make_section(name="Empty")
+    tag = article.tags.get()
+    reader = Client()
+    assert "Obsolete" in reader.get(article.get_absolute_url()).content.decode()  # now cached
+    response = editor_client.post(
+        reverse("admin:taggit_tag_changelist"),
+        {"action": "delete_selected", "_selected_action": [tag.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not article.tags.exists()
+    assert "Obsolete" not in reader.get(article.get_absolute_url()).content.decode()
+    sections = reverse("admin:articles_section_changelist")
+    both = {"action": "delete_selected", "post": "yes"}
+    refused = editor_client.post(sections, both | {"_selected_action": [empty.pk, busy.pk]})
+    assert "Cannot delete sections" in refused.content.decode()
+    assert Section.objects.filter(pk__in=[empty.pk, busy.pk]).count() == 2  # none half-deleted
+    editor_client.post(sections, both | {"_selected_action": [empty.pk]})
+    assert list(Section.objects.filter(pk__in=[empty.pk, busy.pk])) == [busy]
