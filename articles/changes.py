@@ -13,7 +13,8 @@ The keys:
 - ``list:all``: which articles are published, and in what order: the front page, archives, the
   main feeds, sitemaps and the tag index.
 - ``list:section:<id>``, ``list:tag:<id>``: the published articles of one section or tag: its
-  page and feeds, and the related articles of the articles that share it.
+  page and feeds (and, for a section, the related articles its latest fill).
+- ``related:<id>``: which articles an article's page lists as related (`articles.related`).
 - ``list:search``: the searchable text of published articles (search results).
 - ``article:any``, ``tag:any``: some published article's or tag's own fields; shown by pages
   that list too many to name each one (sitemaps, the tag index).
@@ -60,6 +61,10 @@ def tag_key(pk) -> str:
 
 def page_key(pk) -> str:
     return f"page:{pk}"
+
+
+def related_key(pk) -> str:
+    return f"related:{pk}"
 
 
 def section_list_key(pk) -> str:

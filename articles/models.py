@@ -244,6 +244,14 @@ class Article(models.Model):
         help_text="The ids of the article's tags when its parts were last stored.",
     )
 
+    related_ids = models.JSONField(
+        editable=False,
+        null=True,
+        default=None,
+        help_text="The ids of its related articles, best first (articles/related.py); "
+        "null until first ranked.",
+    )
+
     objects = ArticleQuerySet.as_manager()
 
     PAGE_FIELDS = ("head_html", "content_html", "render_version", "tag_ids")

@@ -1,17 +1,27 @@
 """Related articles: what to read next after an article.
 
-Candidates are the published articles carrying any of the article's tags, taken from the last
-RELATED_CANDIDATES links to those tags by article id: the articles added to the site last, so
-a backdated import counts by when it was added, not by its publication date. Among them, those
-sharing the most tags come first, then those of its section, then the most recently published.
-When fewer than `limit` share a tag, the most recently published articles of the same section
-fill the list. Looking only at the last-added candidates keeps the cost the same whether a tag
-has ten articles or ten thousand.
+Each article stores its ranked related articles (`Article.related_ids`), chosen when it is
+written, so that its page reads them with the cards' one query. The write services keep the
+lists: when an article enters, leaves or moves between sections or tags, its own list is ranked
+again and so are the lists of the articles it was or is related to. Relatedness is mutual, so
+a new article enters the lists of the articles it lists; an older article's list changes only
+through such a write, never through the mere passing of time.
+
+The ranking: candidates are the published (or scheduled) articles carrying any of the article's
+tags, taken from the last RELATED_CANDIDATES links to those tags by article id: the articles
+added to the site last, so a backdated import counts by when it was added, not by its
+publication date. Among them, those sharing the most tags come first, then those of its
+section, then the most recently published. Scheduled articles are ranked in so that they are in
+the lists when they go live; until then the page leaves them out. When fewer than `limit` can be
+shown, the most recently published articles of the same section fill the list as it is read.
+Looking only at the last-added candidates keeps the cost the same whether a tag has ten
+articles or ten thousand.
 """
 
 from collections import Counter
+from collections.abc import Collection, Iterable
 
-from articles.models import Article, TaggedArticle, published_condition
+from articles.models import Article, TaggedArticle
 
 # How many links to the article's tags the ranking looks at, those of the last-added articles
 # (an article sharing two tags takes two).
@@ -21,46 +31,52 @@ RELATED_LIMIT = 4
 
 
 def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
-    """Return up to `limit` published articles to read next, best first, as cards show them.
-
-    Reads the article's tags from `article.tag_ids`: one query for the candidates, one for the
-    cards, and one more when the section has to fill the list.
-    """
-    ranked = rank(article, candidates(article), limit)
-    cards = Article.objects.published().card_fields().in_bulk(ranked)
-    related = [cards[pk] for pk in ranked if pk in cards]
+    """Return up to `limit` published articles to read next, best first, as cards show them:
+    one query, and one more when the section's latest have to fill the list."""
+    if article.related_ids is None:  # written before lists were stored
+        store(article)
+    cards = Article.objects.published().card_fields().in_bulk(article.related_ids)
+    related = [cards[pk] for pk in article.related_ids if pk in cards][:limit]
     if len(related) < limit:
         related += (
             Article.objects.published()
             .card_fields()
             .filter(section_id=article.section_id)
-            .exclude(pk__in=[article.pk, *ranked])
+            .exclude(pk__in=[article.pk, *article.related_ids])
             .order_by("-published_at", "-pk")[: limit - len(related)]
         )
     return related
 
 
-def candidates(article: Article) -> list[tuple[int, int, object]]:
-    """Return (id, section id, published at) of the last-added (highest id) published articles
-    carrying any of the article's tags, once for each tag they share with it."""
-    if not article.tag_ids:
+def fills_from_section(article: Article, limit: int = RELATED_LIMIT) -> bool:
+    """Tell whether the section's latest fill the article's related articles, because fewer
+    than `limit` of its stored ones can be shown (so a new article there may enter them)."""
+    ids = article.related_ids or []
+    if len(ids) < limit:
+        return True
+    return Article.objects.published().filter(pk__in=ids).count() < limit
+
+
+def ranked(article: Article, tag_ids: Collection[int], limit: int = RELATED_LIMIT) -> list[int]:
+    """Return the ids of the articles related to `article` (which need not be saved yet) if it
+    carries the tags `tag_ids`, best first; none unless it is published or scheduled."""
+    if article.status != Article.Status.PUBLISHED or not tag_ids:
         return []
-    return list(
-        TaggedArticle.objects.filter(published_condition("content_object__"))
-        .filter(tag_id__in=article.tag_ids)
+    links = (
+        TaggedArticle.objects.filter(
+            tag_id__in=tag_ids, content_object__status=Article.Status.PUBLISHED
+        )
         .exclude(content_object_id=article.pk)
         .order_by("-content_object_id")
         .values_list(
             "content_object_id", "content_object__section_id", "content_object__published_at"
         )[:RELATED_CANDIDATES]
     )
-
-
-def rank(article: Article, links, limit: int) -> list[int]:
-    """Return the ids of the best `limit` candidates: most shared tags, same section, most
-    recently published."""
-    shared_tags = Counter(pk for pk, _, _ in links)
-    details = {pk: (section_id, published_at) for pk, section_id, published_at in links}
+    shared_tags = Counter()
+    details = {}
+    for pk, section_id, published_at in links:
+        shared_tags[pk] += 1
+        details[pk] = (section_id, published_at)
 
     def score(pk):
         section_id, published_at = details[pk]
@@ -69,17 +85,37 @@ def rank(article: Article, links, limit: int) -> list[int]:
     return sorted(shared_tags, key=score, reverse=True)[:limit]
 
 
-def fills_from_section(article: Article, limit: int = RELATED_LIMIT) -> bool:
-    """Tell whether fewer than `limit` published articles share a tag with `article`, so that
-    the latest of its section fill its related articles (and a new one there may enter them)."""
-    if not article.tag_ids:
-        return True
-    sharing = (
-        TaggedArticle.objects.filter(published_condition("content_object__"))
-        .filter(tag_id__in=article.tag_ids)
-        .exclude(content_object_id=article.pk)
-        .order_by("-content_object_id")
-        .values_list("content_object_id", flat=True)
-        .distinct()[:limit]
+def store(article: Article) -> None:
+    """Rank and store the related articles of an article whose list was never stored."""
+    tag_ids = TaggedArticle.objects.filter(content_object=article).values_list("tag_id", flat=True)
+    article.related_ids = ranked(article, list(tag_ids))
+    Article.objects.filter(pk=article.pk).update(related_ids=article.related_ids)
+
+
+def rank_again(pks: Iterable[int]) -> set[int]:
+    """Rank the related articles of the articles `pks` again (another article entered, left or
+    moved among them); return the ids of those whose list changed."""
+    articles = list(
+        Article.objects.filter(pk__in=set(pks)).only("pk", "status", "section_id", "related_ids")
     )
-    return len(sharing) < limit
+    if not articles:
+        return set()
+    tag_ids = {article.pk: [] for article in articles}
+    for article_id, tag_id in TaggedArticle.objects.filter(content_object__in=articles).values_list(
+        "content_object_id", "tag_id"
+    ):
+        tag_ids[article_id].append(tag_id)
+    changed = []
+    for article in articles:
+        new = ranked(article, tag_ids[article.pk])
+        if new != article.related_ids:
+            article.related_ids = new
+            changed.append(article)
+    Article.objects.bulk_update(changed, ["related_ids"])
+    return {article.pk for article in changed}
+
+
+def forget(articles) -> None:
+    """Have the related articles of `articles` (a queryset) ranked again when next shown: a
+    change to many at once (a tag merged or deleted) would be too slow to rank in the write."""
+    articles.update(related_ids=None)

@@ -270,19 +270,25 @@ def _seq_scans(plan, table):
 
 
 def prerender(slugs):
-    """Store the page parts of the articles the rows read, as their writes would have: the
-    bulk-built rows have none, and the article page would otherwise render them on first view."""
-    from articles import page_parts
+    """Store the page parts and related articles of the articles the rows read, as their writes
+    would have: the bulk-built rows have neither, and the article page would otherwise make
+    them on first view."""
+    from django.db.models import Q
+
+    from articles import page_parts, related
     from articles.models import Article
 
-    stale = Article.objects.filter(slug__in=set(slugs)).exclude(
-        render_version=page_parts.render_version()
+    stale = Article.objects.filter(slug__in=set(slugs)).filter(
+        ~Q(render_version=page_parts.render_version()) | Q(related_ids__isnull=True)
     )
     count = stale.count()
     if count:
         print(f"Rendering the page parts of {count:,} articles …", flush=True)
         for article in stale.select_related("section").iterator(chunk_size=500):
-            page_parts.refresh(article)
+            if article.render_version != page_parts.render_version():
+                page_parts.refresh(article)
+            if article.related_ids is None:
+                related.store(article)
 
 
 def main():

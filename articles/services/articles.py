@@ -17,7 +17,7 @@ from django.db.models import Q, Value
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import changes
+from articles import changes, related
 from articles.models import LIVE_STATUSES, SEARCH_CONFIG, Article, TaggedArticle, check_citations
 from articles.page_parts import render_page_parts
 from articles.rendering import render_body
@@ -148,7 +148,9 @@ def article_delete(*, actor: Actor, article: Article) -> None:
         )
     before = stored.state()
     stored.article.delete()
-    changes.record(changes.article_keys(before, None))
+    keys = changes.article_keys(before, None)
+    keys |= _rank_neighbours_again(stored.article.related_ids or [], stored.article.pk)
+    changes.record(keys)
 
 
 def write(
@@ -193,15 +195,36 @@ def write(
 
     if stored is not None:  # the stored revision, not the one the caller read
         article.revision = stored.article.revision + (stored.article.body != article.body)
+    tag_ids = [tag.pk for tag in tag_objects]
+    was_related = stored.article.related_ids if stored else None
+    moves = was_related is None or _relation(stored.article, stored.tags) != _relation(
+        article, tag_objects
+    )
+    article.related_ids = related.ranked(article, tag_ids) if moves else was_related
     article.save(force_insert=stored is None, force_update=stored is not None)
     if connection.vendor == "postgresql":
         del article.search_vector  # computed by the database; read again only if asked for
     _store_references(article, references, stored.references if stored else [])
     _link_tags(article, tag_objects, stored.tags if stored else [])
 
-    after = changes.ArticleState.of(article, [tag.pk for tag in tag_objects])
-    changes.record(changes.article_keys(stored.state() if stored else None, after))
+    after = changes.ArticleState.of(article, tag_ids)
+    keys = changes.article_keys(stored.state() if stored else None, after)
+    if moves:
+        keys |= _rank_neighbours_again({*(was_related or []), *article.related_ids}, article.pk)
+    changes.record(keys)
     return article
+
+
+def _relation(article: Article, tags: Sequence[Tag]) -> tuple:
+    """What the related articles of an article, and those it is related to, depend on."""
+    return article.status, article.section_id, {tag.pk for tag in tags}
+
+
+def _rank_neighbours_again(pks, article_pk) -> set[str]:
+    """Rank again the related articles of the articles `article_pk` was or is related to (it
+    entered, left or moved among their candidates); return the keys of the lists that changed."""
+    moved = related.rank_again(pk for pk in pks if pk != article_pk)
+    return {changes.related_key(pk) for pk in moved}
 
 
 def _check_may_edit(actor: Actor, article: Article) -> None:

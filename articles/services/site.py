@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, ProtectedError, Subquery, TextField, Value
+from django.db.models import F, OuterRef, ProtectedError, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from taggit.models import Tag
 
-from articles import changes, page_parts
+from articles import changes, page_parts, related
 from articles.models import Article, Page, Section, TaggedArticle
 from articles.roles import Actor, may
 from articles.services.articles import search_vector
@@ -126,6 +126,8 @@ def tag_merge(*, actor: Actor, tags: Sequence[Tag], into: Tag) -> int:
     articles = Article.objects.filter(pk__in=moved)
     _refresh_search_text(articles)
     page_parts.mark_stale(articles)
+    # Those that carried `into` may now be related to those that carried a merged tag.
+    related.forget(Article.objects.filter(Q(pk__in=moved) | Q(tagged_items__tag=into)))
     keys |= {changes.article_key(pk) for pk in articles.published().values_list("pk", flat=True)}
     changes.record(keys)
     return len(moved)
@@ -147,6 +149,7 @@ def tag_delete(*, actor: Actor, tag: Tag) -> None:
     tag.delete()
     _refresh_search_text(articles)
     page_parts.mark_stale(articles)
+    related.forget(articles)
     changes.record(keys)
 
 

@@ -32,14 +32,15 @@ def tag_list(shown):
 
 
 def related_lists(shown):
-    """An article's page shows its section's and tags' names (in its stored parts) and related
-    articles drawn from its tags, and from its section when they are too few."""
+    """An article's page shows its section's and tags' names (in its stored parts) and its
+    stored related articles, filled from its section's latest when too few can be shown."""
     article = shown.named.get(Article)
     if article is None:
         return set()
-    keys = {changes.section_key(article.section_id)}
+    keys = {changes.section_key(article.section_id), changes.related_key(article.pk)}
     keys |= {changes.tag_key(pk) for pk in article.tag_ids}
-    keys |= {changes.tag_list_key(pk) for pk in article.tag_ids}
+    # Those not shown yet (scheduled, or taken offline) too: the page changes when they go live.
+    keys |= {changes.article_key(pk) for pk in article.related_ids or ()}
     if related.fills_from_section(article):
         keys.add(changes.section_list_key(article.section_id))
     return keys

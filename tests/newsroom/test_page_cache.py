@@ -571,6 +571,45 @@ def test_publishing_refreshes_the_lists_it_enters_and_nothing_else(
         assert reader.get(url)["X-Cache"] == "hit", url
 
 
+def test_publishing_in_a_busy_tag_refreshes_only_the_related_articles_it_enters(
+    reader, make_article, make_section
+):
+    """Articles sharing a tag with a new one keep their cached pages unless it enters their
+    related articles: those sharing more tags with each other keep their lists."""
+    section = make_section()
+    hours = [timezone.now() - dt.timedelta(hours=n) for n in range(1, 9)]
+    close = [
+        make_article(title=f"Ice {n}", section=section, tags=["Climate", "Ice"], published_at=at)
+        for n, at in enumerate(hours[1:6])
+    ]
+    loose = make_article(title="Heat", section=section, tags=["Climate"], published_at=hours[0])
+    for article in [*close, loose]:
+        html(reader, article.get_absolute_url())
+    make_article(title="Storm season", section=section, tags=["Climate"])
+    for article in close:
+        assert reader.get(article.get_absolute_url())["X-Cache"] == "hit", article.title
+    assert "Storm season" in html(reader, loose.get_absolute_url())
+
+
+def test_a_scheduled_article_enters_related_articles_when_it_goes_live(
+    reader, make_article, make_section
+):
+    article = make_article(title="Glaciers retreat", section=make_section(), tags=["Ice"])
+    for n in range(3):
+        make_article(title=f"Ice {n}", section=make_section(), tags=["Ice"])
+    make_article(
+        title="Sea ice thins",
+        section=make_section(),
+        tags=["Ice"],
+        published_at=timezone.now() + dt.timedelta(minutes=3),
+    )
+    assert "Sea ice thins" not in html(reader, article.get_absolute_url())
+    assert reader.get(article.get_absolute_url())["X-Cache"] == "hit"
+    # well within PAGE_CACHE_SECONDS (600) of caching
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):
+        assert "Sea ice thins" in html(reader, article.get_absolute_url())
+
+
 def test_a_deploy_never_serves_pages_the_previous_release_rendered(
     client, cached_article, monkeypatch
 ):
