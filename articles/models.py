@@ -16,7 +16,7 @@ SEARCH_CONFIG = "english"
 # The body in its forms; the article page shows the stored parts instead.
 BODY_FIELDS = ("body", "body_html", "body_text", "search_vector")
 # Columns only the article page (or search) reads; lists leave them in the database.
-LONG_FIELDS = (*BODY_FIELDS, "head_html", "content_html")
+LONG_FIELDS = (*BODY_FIELDS, "head_html", "content_html", "related_card_html")
 
 
 class Section(models.Model):
@@ -232,6 +232,11 @@ class Article(models.Model):
         default="",
         help_text="The page's article: header, disclosure, body, references and tags.",
     )
+    related_card_html = models.TextField(
+        editable=False,
+        default="",
+        help_text="Its card among the related articles of other articles' pages.",
+    )
     render_version = models.CharField(
         max_length=64,
         editable=False,
@@ -254,7 +259,7 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
-    PAGE_FIELDS = ("head_html", "content_html", "render_version", "tag_ids")
+    PAGE_FIELDS = ("head_html", "content_html", "related_card_html", "render_version", "tag_ids")
 
     class Meta:
         ordering = ["-published_at", "-pk"]

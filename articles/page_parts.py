@@ -1,11 +1,12 @@
 """The parts of an article page that are the same for every reader, stored with the article.
 
-An article's page head (metadata and JSON-LD) and its content (breadcrumbs, badges, headline,
+An article's page head (metadata and JSON-LD), its content (breadcrumbs, badges, headline,
 standfirst, byline and date, reading time and word count, disclosure, body, references and
-tags) change only when the article is written. The write renders them once, from the templates
+tags) and the card other articles' pages show for it among their related articles change only
+when the article is written. The write renders them once, from the templates
 in SHAPING_TEMPLATES, with `render_page_parts`, and stores them in the article's PAGE_FIELDS;
 the article page shows them as stored. What differs per request (share links, the feedback
-panel, related articles) is rendered by the view.
+panel, which articles are related) is rendered by the view.
 
 Absolute URLs depend on the host a reader used, so they are stored with the placeholder ORIGIN,
 which `at_origin` replaces with the request's. Each article also stores the render version its
@@ -32,10 +33,13 @@ from articles import structured_data
 ORIGIN = "http://newsroom-origin.invalid"
 HEAD_TEMPLATE = "articles/_article_head.html"
 CONTENT_TEMPLATE = "articles/_article_content.html"
+RELATED_CARD_TEMPLATE = "articles/_related_card.html"
 # Every template the stored parts are rendered from, the two above and all they include.
 SHAPING_TEMPLATES = (
     HEAD_TEMPLATE,
     CONTENT_TEMPLATE,
+    RELATED_CARD_TEMPLATE,
+    "articles/_card.html",
     "includes/_social_meta.html",
     "articles/_badges.html",
     "articles/_meta.html",
@@ -78,6 +82,7 @@ def render_page_parts(article, references, tags) -> dict:
     return {
         "head_html": render_to_string(HEAD_TEMPLATE, context),
         "content_html": render_to_string(CONTENT_TEMPLATE, context),
+        "related_card_html": render_to_string(RELATED_CARD_TEMPLATE, context),
         "render_version": render_version(),
         "tag_ids": sorted(tag.pk for tag in tags),
     }
@@ -134,6 +139,16 @@ def refresh(article) -> None:
     ).update(**parts)
     for name, value in parts.items():
         setattr(article, name, value)
+
+
+def up_to_date(article):
+    """Return `article`, or, if its stored parts are older than the templates and code that
+    shape them, the article read again with its parts rendered anew and stored."""
+    if article.render_version == render_version():
+        return article
+    whole = type(article).objects.select_related("section").get(pk=article.pk)
+    refresh(whole)
+    return whole
 
 
 def mark_stale(articles) -> int:

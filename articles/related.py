@@ -21,6 +21,7 @@ articles or ten thousand.
 from collections import Counter
 from collections.abc import Collection, Iterable
 
+from articles import page_parts
 from articles.models import Article, TaggedArticle
 
 # How many links to the article's tags the ranking looks at, those of the last-added articles
@@ -28,24 +29,25 @@ from articles.models import Article, TaggedArticle
 RELATED_CANDIDATES = 100
 # How many related articles a page shows.
 RELATED_LIMIT = 4
+# What the page reads of them: each one's card is stored with it (`page_parts`).
+CARD_FIELDS = ("pk", "related_card_html", "render_version")
 
 
 def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
-    """Return up to `limit` published articles to read next, best first, as cards show them:
-    one query, and one more when the section's latest have to fill the list."""
+    """Return up to `limit` published articles to read next, best first, with their stored
+    cards: one query, and one more when the section's latest have to fill the list."""
     if article.related_ids is None:  # written before lists were stored
         store(article)
-    cards = Article.objects.published().card_fields().in_bulk(article.related_ids)
-    related = [cards[pk] for pk in article.related_ids if pk in cards][:limit]
+    cards = Article.objects.published().only(*CARD_FIELDS)
+    found = cards.in_bulk(article.related_ids)
+    related = [found[pk] for pk in article.related_ids if pk in found][:limit]
     if len(related) < limit:
         related += (
-            Article.objects.published()
-            .card_fields()
-            .filter(section_id=article.section_id)
+            cards.filter(section_id=article.section_id)
             .exclude(pk__in=[article.pk, *article.related_ids])
             .order_by("-published_at", "-pk")[: limit - len(related)]
         )
-    return related
+    return [page_parts.up_to_date(card) for card in related]
 
 
 def fills_from_section(article: Article, limit: int = RELATED_LIMIT) -> bool:

@@ -146,7 +146,8 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         articles = Article.objects.all() if self.can_preview() else Article.objects.published()
-        return articles.defer(*BODY_FIELDS)  # the page shows the body as stored in content_html
+        # The page shows the body as stored in content_html; its related card is for others.
+        return articles.defer(*BODY_FIELDS, "related_card_html")
 
     def get_object(self, queryset=None):
         article = super().get_object(queryset)

@@ -9,7 +9,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Page
 from articles.roles import PIPELINE
-from articles.services import article_update, tag_merge
+from articles.services import article_update, section_save, tag_merge
 from tests.conftest import reference
 
 HOUR = dt.timedelta(hours=1)
@@ -421,6 +421,33 @@ def test_merging_tags_ranks_the_related_articles_of_the_articles_again(
     merged, into = Tag.objects.get(name="sea-ice"), Tag.objects.get(name="sea ice")
     tag_merge(actor=editor, tags=[merged], into=into)
     assert client.get(article.get_absolute_url()).context["related_articles"] == [other]
+
+
+def test_related_cards_rendered_by_an_earlier_release_are_rendered_again(client, make_article):
+    article = make_article(tags=["ice"])
+    other = make_article(title="Glaciers retreat", tags=["ice"])
+    Article.objects.filter(pk=other.pk).update(
+        related_card_html="<p>A card from the last release</p>", render_version="last-release"
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "A card from the last release" not in html
+    assert f'href="{other.get_absolute_url()}">Glaciers retreat</a>' in html
+    assert "A card from the last release" not in Article.objects.get(pk=other.pk).related_card_html
+
+
+def test_related_cards_show_a_renamed_section(client, editor, make_article, make_section):
+    article = make_article(tags=["ice"])
+    section = make_section(name="Climat")
+    make_article(title="Glaciers retreat", section=section, tags=["ice"])
+
+    def related_cards():
+        html = client.get(article.get_absolute_url()).content.decode()
+        return html[html.index('id="related-heading"') :]
+
+    assert ">Climat</a>" in related_cards()
+    section.name = "Climate"
+    section_save(actor=editor, section=section)
+    assert ">Climate</a>" in related_cards()
 
 
 def test_article_with_nothing_related_shows_no_related_section(client, make_article):
