@@ -89,11 +89,10 @@ def prepare_data():
 
     from articles.models import Article
     from bench.data import GENERATION, build
-    from bench.writer import EXTERNAL_ID_PREFIX
+    from bench.writer import delete_published
 
     call_command("migrate", verbosity=0)
-    # What a "newsroom at work" run that stopped half-way published.
-    Article.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).delete()
+    delete_published()  # what a "newsroom at work" run that stopped half-way published
     if Article.objects.count() != ARTICLES or not Article.objects.filter(
         external_id=f"{GENERATION}-0"
     ):

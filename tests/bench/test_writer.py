@@ -61,6 +61,8 @@ def test_the_writer_publishes_then_edits_and_sees_both_on_the_site(live_server, 
     with pytest.raises(urllib.error.HTTPError) as gone:
         page(live_server, published.path)
     assert gone.value.code == 404
+    # deleted as an editor deletes: the related articles it entered are ranked without it
+    assert not [article for article in Article.objects.all() if new.pk in article.related_ids]
     restored = Article.objects.get(external_id=edited.external_id)
     assert restored.dek == before[edited.external_id]["dek"]
     assert edited.marker not in page(live_server, edited.path)
