@@ -1,14 +1,17 @@
 """With the cache unreachable the site keeps serving readers, and recovers by itself."""
 
 import itertools
+import json
 import logging
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import redis
@@ -18,6 +21,8 @@ from articles.roles import PIPELINE
 from articles.services import article_update
 from feedback.models import Vote
 from newsroom.cache_config import cache_config
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 _databases = itertools.count()
 
@@ -205,3 +210,98 @@ def test_healthz_checks_running_at_once_do_not_fail_each_other(settings, db, own
         statuses = [status for batch in pool.map(poll, range(8)) for status in batch]
     assert statuses == [200] * 200
     assert redis.Redis(port=own_redis.port).keys("*healthz*") == []  # checks clean up after
+
+
+# A command (the pipeline's import) that writes while Redis is down
+
+
+@pytest.fixture
+def command_with_own_redis(tmp_path, own_redis):
+    """Run manage.py commands on a database of their own, with the test's Redis as the cache."""
+    environment = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CACHE_URL": f"redis://127.0.0.1:{own_redis.port}/0?retry_seconds=0.2",
+        "DEBUG": "0",
+        "SECRET_KEY": "s" * 50,
+        "HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    payload = tmp_path / "article.json"
+
+    def start(*args):
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def import_title(title):
+        payload.write_text(json.dumps(imported_article(title)))
+        return start("import_articles", str(payload))
+
+    migrate = start("migrate", "--noinput", "-v0")
+    assert migrate.wait(timeout=120) == 0, migrate.stderr.read()
+    first = import_title("The first title")
+    assert first.wait(timeout=120) == 0, first.stderr.read()
+    return import_title
+
+
+def imported_article(title):
+    return {
+        "external_id": "outage-1",
+        "title": title,
+        "slug": "outage",
+        "body": "A body.",
+        "section": "news",
+        "status": "published",
+        "published_at": "2026-01-05T09:00:00+00:00",
+    }
+
+
+def purged_keys(own_redis) -> set[str]:
+    names = redis.Redis(port=own_redis.port).keys("*content:version:*")
+    return {name.decode().rsplit("content:version:", 1)[1] for name in names}
+
+
+def wait_for_line(stream, text, timeout=60) -> list[str]:
+    """Read `stream` until a line contains `text`; return the lines read."""
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        lines.append(line)
+        if text in line:
+            return lines
+    raise AssertionError(f"{text!r} never came:\n{''.join(lines)}")
+
+
+def test_an_import_made_while_redis_is_down_purges_when_it_is_back_before_the_command_exits(
+    command_with_own_redis, own_redis
+):
+    own_redis.stop()
+    command = command_with_own_redis("The corrected title")
+    wait_for_line(command.stderr, "The cache is unreachable")  # its purge failed
+    own_redis.start()  # empty, but the purge must still reach it
+    rest = command.stderr.read()
+    assert command.wait(timeout=30) == 0
+    assert "The cache is back: purged" in rest
+    assert {"article:1", "list:search"} <= purged_keys(own_redis)
+
+
+def test_an_import_while_redis_stays_down_exits_and_says_which_pages_may_be_stale(
+    command_with_own_redis, own_redis
+):
+    own_redis.stop()
+    started = time.monotonic()
+    command = command_with_own_redis("The corrected title")
+    errors = command.stderr.read()
+    assert command.wait(timeout=60) == 0  # the import itself succeeded
+    assert time.monotonic() - started < 30
+    assert "Exiting with purges the cache never took" in errors
+    assert "article:1" in errors
