@@ -52,7 +52,7 @@ def main():
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
-    from articles.models import Article
+    from articles.models import Article, Section
     from articles.related import related_articles
     from articles.views import ArticleDetailView
 
@@ -80,7 +80,9 @@ def main():
     took, sample = per_call(lambda slug: articles.get(slug=slug), rng.sample(slugs, SAMPLE))
     rows.append(("  the article with its stored parts (1 query)", took))
     took, related = per_call(related_articles, sample)
-    rows.append(("  related articles (2-3 queries)", took))
+    rows.append(("  related articles: their stored cards (1 query, 2 to fill)", took))
+    took, _ = per_call(lambda _: list(Section.objects.all()), sample)
+    rows.append(("  the sections for the navigation (1 query)", took))
 
     def render(article_and_related):
         view.object, related = article_and_related
@@ -89,7 +91,9 @@ def main():
         return render_to_string("articles/article_detail.html", context, request)
 
     took, _ = per_call(render, list(zip(sample, related, strict=True)))
-    rows.append(("  the view's context and template (related articles read again)", took))
+    rows.append(
+        ("  the view's context and templates (related articles and sections read again)", took)
+    )
 
     width = max(len(name) for name, _ in rows)
     for name, took in rows:

@@ -183,7 +183,6 @@ def originals(external_ids: list[str]) -> dict:
 
 def undo(writes: list[dict], before: dict) -> None:
     """Put the benchmark's newsroom back as it was: the edited deks, and no new articles."""
-    from articles.models import Article
     from articles.services import article_import
 
     for write in writes:
