@@ -146,7 +146,9 @@ def up_to_date(article):
     shape them, the article read again with its parts rendered anew and stored."""
     if article.render_version == render_version():
         return article
-    whole = type(article).objects.select_related("section").get(pk=article.pk)
+    whole = type(article).objects.select_related("section").filter(pk=article.pk).first()
+    if whole is None:
+        return article  # deleted since it was read: shown as it was, this once
     refresh(whole)
     return whole
 

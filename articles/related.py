@@ -50,15 +50,6 @@ def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Artic
     return [page_parts.up_to_date(card) for card in related]
 
 
-def fills_from_section(article: Article, limit: int = RELATED_LIMIT) -> bool:
-    """Tell whether the section's latest fill the article's related articles, because fewer
-    than `limit` of its stored ones can be shown (so a new article there may enter them)."""
-    ids = article.related_ids or []
-    if len(ids) < limit:
-        return True
-    return Article.objects.published().filter(pk__in=ids).count() < limit
-
-
 def ranked(article: Article, tag_ids: Collection[int], limit: int = RELATED_LIMIT) -> list[int]:
     """Return the ids of the articles related to `article` (which need not be saved yet) if it
     carries the tags `tag_ids`, best first; none unless it is published or scheduled."""

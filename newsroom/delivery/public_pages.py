@@ -40,8 +40,10 @@ def related_lists(shown):
     keys = {changes.section_key(article.section_id), changes.related_key(article.pk)}
     keys |= {changes.tag_key(pk) for pk in article.tag_ids}
     # Those not shown yet (scheduled, or taken offline) too: the page changes when they go live.
-    keys |= {changes.article_key(pk) for pk in article.related_ids or ()}
-    if related.fills_from_section(article):
+    listed = {changes.article_key(pk) for pk in article.related_ids or ()}
+    keys |= listed
+    # The page loaded the listed articles it shows; the section's latest fill the rest.
+    if len(listed & shown.keys[Article]) < related.RELATED_LIMIT:
         keys.add(changes.section_list_key(article.section_id))
     return keys
 

@@ -591,6 +591,20 @@ def test_publishing_in_a_busy_tag_refreshes_only_the_related_articles_it_enters(
     assert "Storm season" in html(reader, loose.get_absolute_url())
 
 
+def test_a_page_whose_section_fills_its_related_articles_shows_a_new_article_there(
+    reader, make_article, make_section
+):
+    section = make_section()
+    loner = make_article(title="Lonely", section=section, tags=["Rare"])
+    sharing = [make_article(section=section, tags=["Busy"]) for _ in range(5)]
+    for article in [loner, *sharing]:
+        html(reader, article.get_absolute_url())
+    make_article(title="New in the section", section=section, tags=["Elsewhere"])
+    assert "New in the section" in html(reader, loner.get_absolute_url())
+    for article in sharing:  # their related articles are four sharing their tag
+        assert reader.get(article.get_absolute_url())["X-Cache"] == "hit"
+
+
 def test_a_scheduled_article_enters_related_articles_when_it_goes_live(
     reader, make_article, make_section
 ):
