@@ -13,6 +13,7 @@ from django.utils import timezone
 from articles.models import Article, Section
 from articles.roles import EDITORS, PIPELINE, WRITERS, ensure_groups
 from articles.services import article_create, section_save
+from newsroom.delivery import middleware as page_cache_middleware
 from newsroom.delivery import schedule
 from references.models import Reference
 
@@ -76,6 +77,7 @@ def fresh_page_cache(request, settings):
     settings.CACHES = {**settings.CACHES, "default": TEST_CACHE}
     settings.PAGE_CACHE_SECONDS = 600
     cache.clear()
+    page_cache_middleware._keys_seen.clear()  # what this process remembers of pages
     for database in ("transactional_db", "db"):
         if database in request.fixturenames:
             request.getfixturevalue(database)

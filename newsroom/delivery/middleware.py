@@ -45,6 +45,12 @@ TRACKING_PARAMETERS = frozenset(
         "mc_eid",
     }
 )
+# The content keys of the pages this process read or stored last, by cache key: a hint that lets
+# a hit read the page and its keys' versions in one round trip to the cache instead of two. Only
+# a hint: a page is judged by the keys stored with it, and by versions read from the shared
+# cache on every request; a hint that is missing or out of date costs the second round trip.
+KEYS_REMEMBERED = 10_000
+_keys_seen: dict[str, tuple[str, ...]] = {}
 STORED_HEADERS = (
     "Content-Type",
     "Last-Modified",
@@ -73,15 +79,20 @@ class PageCacheMiddleware:
 
         content_versions.send_unsent()
         key = cache_key(request)
-        found = cache.get_many([key, content_versions.SEQUENCE_KEY, schedule.STATE_KEY])
+        # The page, and the versions of the keys it showed when this process last had it.
+        asked = [content_versions.version_key(name) for name in _keys_seen.get(key, ())]
+        found = cache.get_many([key, content_versions.SEQUENCE_KEY, schedule.STATE_KEY, *asked])
         if schedule.is_due(found.get(schedule.STATE_KEY), time.time()):
             schedule.go_live(found.get(schedule.STATE_KEY))
-            found = cache.get_many([key, content_versions.SEQUENCE_KEY])
+            found = cache.get_many([key, content_versions.SEQUENCE_KEY, *asked])
         stored = found.get(key)
         if stored is None:
             return self.render_and_store(request, page, key, found, previous=None)
-        versions = cache.get_many([content_versions.version_key(name) for name in stored["keys"]])
-        is_fresh = content_versions.is_fresh(stored["keys"], stored["sequence"], versions)
+        unasked = set(map(content_versions.version_key, stored["keys"])).difference(asked)
+        if unasked:  # a page this process has not seen, or one that shows other keys now
+            found |= cache.get_many(list(unasked))
+            _remember_keys(key, stored["keys"])
+        is_fresh = content_versions.is_fresh(stored["keys"], stored["sequence"], found)
         if is_fresh and time.time() < stored["stored_at"] + settings.PAGE_CACHE_SECONDS:
             return from_stored(stored, "hit")
         if not cache.add(rebuild_lock(key), True, timeout=REBUILD_SECONDS):
@@ -107,6 +118,7 @@ class PageCacheMiddleware:
         shareable(response, "miss")
         versions = cache.get_many([content_versions.version_key(name) for name in content_keys])
         content_versions.remember(content_keys, sequence, versions)
+        _remember_keys(key, content_keys)
         cache.set(
             key,
             {
@@ -124,6 +136,12 @@ class PageCacheMiddleware:
             timeout=settings.PAGE_CACHE_SECONDS + EXPIRED_COPY_SECONDS,
         )
         return response
+
+
+def _remember_keys(key: str, content_keys) -> None:
+    if len(_keys_seen) >= KEYS_REMEMBERED:
+        _keys_seen.clear()  # rare, and costs each page one more round trip, once
+    _keys_seen[key] = tuple(sorted(content_keys))
 
 
 def is_shared_request(request) -> bool:

@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import transaction
 from django.http import HttpResponse
@@ -17,8 +17,10 @@ from taggit.models import Tag
 from articles import changes
 from articles import urls as article_urls
 from articles.models import Article, Page
+from articles.roles import PIPELINE
+from articles.services import article_update
 from feedback.voters import COOKIE_NAME
-from newsroom.delivery import content_versions, public_pages
+from newsroom.delivery import content_versions, middleware, public_pages
 from tests.conftest import reference
 
 PUBLIC_PAGES = [
@@ -622,6 +624,29 @@ def test_a_scheduled_article_enters_related_articles_when_it_goes_live(
     # well within PAGE_CACHE_SECONDS (600) of caching
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):
         assert "Sea ice thins" in html(reader, article.get_absolute_url())
+
+
+def test_a_cached_page_is_answered_with_one_read_of_the_cache(client, cached_article, monkeypatch):
+    url = cached_article.get_absolute_url()
+    client.get(url)
+    reads, backend = [], caches["default"]
+    get_many = backend.get_many
+    monkeypatch.setattr(backend, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+    assert client.get(url)["X-Cache"] == "hit"
+    assert len(reads) == 1  # the page and the versions of what it shows, together
+
+
+def test_a_page_is_judged_by_the_keys_stored_with_it_whatever_this_process_remembers(
+    reader, cached_article
+):
+    url = cached_article.get_absolute_url()
+    html(reader, url)
+    # As if another app server had stored the page since, showing keys this process never saw.
+    for key in list(middleware._keys_seen):
+        middleware._keys_seen[key] = (changes.SITE,)
+    cached_article.dek = "Corrected on another server"
+    article_update(actor=PIPELINE, article=cached_article)
+    assert "Corrected on another server" in html(reader, url)
 
 
 def test_a_deploy_never_serves_pages_the_previous_release_rendered(
