@@ -244,8 +244,9 @@ def command_with_own_redis(tmp_path, own_redis):
         payload.write_text(json.dumps(imported_article(title)))
         return start("import_articles", str(payload))
 
-    migrate = start("migrate", "--noinput", "-v0")
-    assert migrate.wait(timeout=120) == 0, migrate.stderr.read()
+    for setup in (["migrate"], ["collectstatic"]):  # production settings: hashed statics
+        command = start(*setup, "--noinput", "-v0")
+        assert command.wait(timeout=120) == 0, command.stderr.read()
     first = import_title("The first title")
     assert first.wait(timeout=120) == 0, first.stderr.read()
     return import_title
