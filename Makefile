@@ -10,8 +10,9 @@ UV := .uv/bin/uv
 AXE := node_modules/axe-core/axe.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
+EDGE_PORT ?= 8080
 
-.PHONY: run serve test bench bench-breakdown lint format lock upgrade mutate clean
+.PHONY: run serve serve-edge test bench bench-breakdown lint format lock upgrade mutate clean
 
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
@@ -25,6 +26,17 @@ serve: $(INSTALLED) .env
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} \
 		BIND=$${BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
+
+# `make serve` behind the edge: Varnish on 127.0.0.1:$(EDGE_PORT) in front of gunicorn on
+# $(HOST):$(PORT), purged after every write (README, "The edge"). Installs Debian's varnish and
+# varnish-modules when missing. Ctrl-C stops both.
+serve-edge: $(INSTALLED) .env
+	@find /usr/lib -name libvmod_xkey.so 2>/dev/null | grep -q . || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
+	$(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} \
+		HOST=$(HOST) PORT=$(PORT) EDGE_PORT=$(EDGE_PORT) $(BIN)/python deploy/serve_edge.py
 
 # Load test on PostgreSQL and Redis (bench/README.md). Installs wrk (Debian) when missing.
 bench: $(INSTALLED) .env

@@ -28,3 +28,10 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Addresses of proxies allowed to set X-Forwarded-Proto (comma-separated, "*" for any).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Each worker takes its part in keeping an edge (Varnish, a CDN) right, when one is set."""
+    from newsroom.delivery import edge
+
+    edge.app_server_started()

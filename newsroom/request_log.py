@@ -25,6 +25,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+HEALTH_CHECK_PATH = "/healthz"
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,6 +39,8 @@ class RequestLogMiddleware:
         level = (
             logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
         )
+        if status == 200 and request.path == HEALTH_CHECK_PATH:
+            level = logging.DEBUG  # a load balancer's or the edge's probe, every few seconds
         logger.log(
             level,
             "%s %s %s",

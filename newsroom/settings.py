@@ -203,6 +203,25 @@ AXES_RESET_ON_SUCCESS = True
 # development, so template edits show at once); CDNs may keep them for CDN_CACHE_SECONDS.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 600)
 CDN_CACHE_SECONDS = env.int("CDN_CACHE_SECONDS", default=60)
+
+# The edge: an HTTP cache in front of the app servers (the shipped Varnish, or a CDN) that keeps
+# public pages for EDGE_CACHE_SECONDS and is purged by content key after every write. Which kind
+# sets the keys header and how purges are sent (newsroom/delivery/edge.py); with no
+# EDGE_PURGE_URLS nothing is purged, and edges and CDNs keep pages CDN_CACHE_SECONDS only.
+EDGE_KINDS = ("varnish", "fastly", "cloudflare")
+EDGE_KIND = env.str("EDGE_KIND", default="varnish")
+EDGE_PURGE_URLS = env.list("EDGE_PURGE_URLS", default=[])
+EDGE_PURGE_TOKEN = env.str("EDGE_PURGE_TOKEN", default="")
+EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=86_400)
+if EDGE_KIND not in EDGE_KINDS:
+    raise ImproperlyConfigured(
+        f"EDGE_KIND={EDGE_KIND!r} is not one of {', '.join(EDGE_KINDS)}."
+    )
+if EDGE_PURGE_URLS and EDGE_KIND != "varnish" and not EDGE_PURGE_TOKEN:
+    raise ImproperlyConfigured(
+        f"EDGE_KIND={EDGE_KIND} purges through the CDN's API: set EDGE_PURGE_TOKEN to an API "
+        "token allowed to purge by key (tag)."
+    )
 if PAGE_CACHE_SECONDS and not DEBUG and not is_shared(CACHES["default"]):
     raise ImproperlyConfigured(
         "CACHE_URL points at one process's memory (or none), which gunicorn's other workers and "

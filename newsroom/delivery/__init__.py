@@ -5,6 +5,9 @@
   `articles.changes`).
 - `content_versions`: when each content key last changed; purging a key makes every cached page
   that shows it stale.
+- `edge`: the HTTP cache in front of the app servers (Varnish, a CDN): which keys a page shows
+  and how long the edge may keep it, in headers; purges sent to it after each write.
+- `purging`: a purge reaches the page cache, then the edge.
 - `schedule`: scheduled articles go live on time, by the same keys, without cron.
 - `release`: which code and templates rendered a page; a deploy starts with none stored.
 - `middleware`: stores public pages with their keys and answers from the cache.

@@ -8,7 +8,7 @@ class DeliveryConfig(AppConfig):
 
     def ready(self):
         from articles.changes import content_changed
-        from newsroom.delivery import content_versions, shown
+        from newsroom.delivery import purging, shown
 
         shown.watch_models()
-        content_changed.connect(content_versions.purge, dispatch_uid="delivery-purge")
+        content_changed.connect(purging.purge, dispatch_uid="delivery-purge")

@@ -27,8 +27,6 @@ from articles import changes
 logger = logging.getLogger("newsroom.delivery")
 
 SEQUENCE_KEY = "content:sequence"
-# Pages that show more of a kind than they can name carry "<kind>:any" (see `shown`).
-ANY_KEYS = {"article:": changes.ANY_ARTICLE, "tag:": changes.ANY_TAG}
 # How long an exiting command waits for an unreachable cache to take its purges.
 EXIT_WAIT_SECONDS = 6
 
@@ -50,11 +48,10 @@ def current_sequence(found: dict) -> int:
     return sequence or 0
 
 
-def purge(sender=None, keys=(), **kwargs) -> bool:
-    """Make every cached page that shows one of `keys` stale (a receiver of content_changed).
-    Return whether the cache took the purge; if not, it is sent again later."""
+def purge(keys) -> bool:
+    """Make every cached page that shows one of `keys` stale (`purging.purge` calls it). Return
+    whether the cache took the purge; if not, it is sent again later."""
     keys = set(keys)
-    keys |= {any_key for prefix, any_key in ANY_KEYS.items() if _names_one(keys, prefix)}
     try:
         sequence = next_sequence()
         failed = sequence is None or cache.set_many(
@@ -79,10 +76,6 @@ def purge(sender=None, keys=(), **kwargs) -> bool:
     return True
 
 
-def _names_one(keys, prefix) -> bool:
-    return any(key.startswith(prefix) and not key.endswith(":any") for key in keys)
-
-
 def send_unsent() -> None:
     """Send again the purges the cache could not take (a no-op when there are none)."""
     if not _unsent:
@@ -90,7 +83,7 @@ def send_unsent() -> None:
     with _unsent_lock:
         keys = set(_unsent)
         _unsent.clear()
-    if purge(keys=keys):
+    if purge(keys):
         logger.warning("The cache is back: purged %s.", ", ".join(sorted(keys)))
 
 
@@ -138,6 +131,15 @@ def is_fresh(keys, sequence: int, versions: dict) -> bool:
         if version is None or version > sequence:
             return False
     return True
+
+
+def changed_since(keys, sequence: int, versions: dict) -> bool:
+    """Tell whether one of `keys` was purged after `sequence` (a page rendered from what was
+    read before it is out of date already)."""
+    return any(
+        (version := versions.get(version_key(key))) is not None and version > sequence
+        for key in keys
+    )
 
 
 def remember(keys, sequence: int, versions: dict) -> None:

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 
-from newsroom.delivery import content_versions, public_pages, schedule, shown
+from newsroom.delivery import content_versions, edge, public_pages, schedule, shown
 from newsroom.delivery.release import release
 
 # How long other readers may get the previous copy of a purged page while one request renders
@@ -75,7 +75,7 @@ class PageCacheMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
             return response
         if not settings.PAGE_CACHE_SECONDS:
-            return shareable(self.get_response(request), "off")
+            return self.render_uncached(request, page)
 
         content_versions.send_unsent()
         key = cache_key(request)
@@ -102,21 +102,46 @@ class PageCacheMiddleware:
         finally:
             cache.delete(rebuild_lock(key))
 
-    def render_and_store(self, request, page, key, found, previous):
-        """Render the page and store it; `previous` is the copy it replaces, if any."""
+    def render_uncached(self, request, page):
+        """Render a public page with the page cache off, named by its keys for the edge."""
+        if not edge.is_purged():
+            response, content_keys = self.render(request, page)
+            return shareable(response, "off", content_keys)
+        # As the page cache does: an edit committed while the page was rendered must not leave
+        # the out-of-date page at the edge for hours.
+        sequence = content_versions.current_sequence(
+            cache.get_many([content_versions.SEQUENCE_KEY])
+        )
+        response, content_keys = self.render(request, page)
+        if content_keys is None:
+            return shareable(response, "off")
+        versions = cache.get_many([content_versions.version_key(name) for name in content_keys])
+        keep = not content_versions.changed_since(content_keys, sequence, versions)
+        return shareable(response, "off", content_keys, edge_may_keep=keep)
+
+    def render(self, request, page):
+        """Render a public page: the response, and the content keys it shows if it may be
+        stored and shared (None if not: an error, a redirect, a page that sets a cookie)."""
         view_name, slug = page
-        sequence = content_versions.current_sequence(found)
         with shown.collecting(slug) as showing:
             response = self.get_response(request)
             if not is_storable(response):
-                if response.status_code >= 500 and previous is not None:
-                    return from_stored(previous, "stale")  # the last good page, not an error
-                cache.delete(key)  # gone or moved: no reader gets the old copy
-                return shareable(response, "miss")
-            content_keys = public_pages.content_keys(view_name, showing)
+                return response, None
+            return response, public_pages.content_keys(view_name, showing)
+
+    def render_and_store(self, request, page, key, found, previous):
+        """Render the page and store it; `previous` is the copy it replaces, if any."""
+        sequence = content_versions.current_sequence(found)
+        response, content_keys = self.render(request, page)
+        if content_keys is None:
+            if response.status_code >= 500 and previous is not None:
+                return from_stored(previous, "stale")  # the last good page, not an error
+            cache.delete(key)  # gone or moved: no reader gets the old copy
+            return shareable(response, "miss")
         set_response_etag(response)  # once, here, rather than hashing the page on every hit
-        shareable(response, "miss")
         versions = cache.get_many([content_versions.version_key(name) for name in content_keys])
+        keep = not content_versions.changed_since(content_keys, sequence, versions)
+        shareable(response, "miss", content_keys, edge_may_keep=keep)
         content_versions.remember(content_keys, sequence, versions)
         _remember_keys(key, content_keys)
         cache.set(
@@ -171,12 +196,15 @@ def from_stored(stored, cache_state: str) -> HttpResponse:
     response = HttpResponse(stored["content"], status=stored["status"])
     for name, value in stored["headers"].items():
         response[name] = value  # made shareable when stored
+    # A copy served while another request renders the page again is out of date.
+    edge.mark(response, stored["keys"], keep=cache_state == "hit")
     response["X-Cache"] = cache_state
     return response
 
 
-def shareable(response, cache_state: str):
-    """Mark a response every reader may get: the same for all, so caches may share it."""
+def shareable(response, cache_state: str, content_keys=None, *, edge_may_keep=True):
+    """Mark a response every reader may get: the same for all, so caches may share it; a page
+    that may be stored names its content keys for the edge."""
     if response.status_code == 200:
         patch_cache_control(response, public=True, max_age=0, s_maxage=settings.CDN_CACHE_SECONDS)
     # Rendering may have read the (empty) session for messages, which adds Vary: Cookie; but a
@@ -188,6 +216,8 @@ def shareable(response, cache_state: str):
             response["Vary"] = ", ".join(kept)
         else:
             del response["Vary"]
+    if content_keys is not None:
+        edge.mark(response, content_keys, keep=edge_may_keep)
     response["X-Cache"] = cache_state
     return response
 

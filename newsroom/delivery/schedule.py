@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from articles import changes
 from articles.models import Article
-from newsroom.delivery import content_versions
+from newsroom.delivery import purging
 
 logger = logging.getLogger("newsroom.delivery")
 
@@ -45,7 +45,7 @@ def go_live(state) -> None:
         if state is None:
             # A cold cache, or one that dropped the schedule: what went live meanwhile is
             # unknown, so every page is purged (a cold cache holds none anyway).
-            content_versions.purge(keys={changes.SITE})
+            purging.purge(keys={changes.SITE})
             _store(now)
         elif is_due(state, now.timestamp()):
             live = Article.objects.published().filter(
@@ -58,7 +58,7 @@ def go_live(state) -> None:
                 )
             keys.discard(changes.SCHEDULE)  # stored below, under the lock this holds
             if keys:
-                content_versions.purge(keys=keys)
+                purging.purge(keys=keys)
             _store(now)
     except DatabaseError:
         logger.exception("Could not take scheduled articles live; the next request tries again.")

@@ -1,0 +1,20 @@
+"""A purge, wherever pages are kept: the page cache first, then the edge, so that an edge asking
+for a purged page again gets the new one, never the page cache's old copy."""
+
+from articles import changes
+from newsroom.delivery import content_versions, edge
+
+# Pages that show more of a kind than they can name carry "<kind>:any" (see `shown`).
+ANY_KEYS = {"article:": changes.ANY_ARTICLE, "tag:": changes.ANY_TAG}
+
+
+def purge(sender=None, keys=(), **kwargs) -> None:
+    """Make every page that shows one of `keys` stale (a receiver of content_changed)."""
+    keys = set(keys)
+    keys |= {any_key for prefix, any_key in ANY_KEYS.items() if _names_one(keys, prefix)}
+    content_versions.purge(keys)
+    edge.purge(keys)
+
+
+def _names_one(keys, prefix) -> bool:
+    return any(key.startswith(prefix) and not key.endswith(":any") for key in keys)
