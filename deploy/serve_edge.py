@@ -8,8 +8,8 @@ Settings (environment):
 - EDGE_PURGERS: addresses besides this machine's allowed to purge ("10.0.0.0/8,192.0.2.7").
 - EDGE_MEMORY: how much the edge keeps (256M).
 
-Varnish runs with deploy/varnish/default.vcl and a site.vcl written from these settings into a
-working folder of its own (.edge/), which is removed on exit. Tests and `make bench` start it
+Varnish runs with deploy/varnish/default.vcl beside a site.vcl written from these settings, in a
+working folder of its own (.edge/<EDGE_PORT>/), which is removed on exit. Tests and `make bench` start it
 the same way (`Varnish`).
 """
 
@@ -71,6 +71,9 @@ class Varnish:
         self.port = port
         self.folder = Path(folder or tempfile.mkdtemp(prefix="newsroom-edge-"))
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o755)  # varnishd reads it as its own user
+        # Both files side by side, so that default.vcl includes this site.vcl, not the shipped one.
+        shutil.copy(VCL_FOLDER / "default.vcl", self.folder / "default.vcl")
         (self.folder / "site.vcl").write_text(site_vcl(app_servers, purgers))
         self.memory = memory
         self.process = None
@@ -88,9 +91,9 @@ class Varnish:
             "-a",
             f"127.0.0.1:{self.port}",
             "-f",
-            str(VCL_FOLDER / "default.vcl"),
+            str(self.folder / "default.vcl"),
             "-p",
-            f"vcl_path={self.folder}:{VCL_FOLDER}",
+            f"vcl_path={self.folder}",
             "-s",
             f"malloc,{self.memory}",
         ]

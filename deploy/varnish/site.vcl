@@ -10,6 +10,7 @@ probe newsroom_healthz {
     .timeout = 2s;
     .window = 3;
     .threshold = 2;
+    .initial = 2;  # healthy from the start, so readers need not wait for the first probes
 }
 
 # One line per app server (`make serve` on each, all on one database and one Redis).
