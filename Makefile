@@ -40,7 +40,8 @@ serve-edge: $(INSTALLED) .env
 
 # Load test on PostgreSQL and Redis (bench/README.md). Installs wrk (Debian) when missing.
 bench: $(INSTALLED) .env
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null && command -v nginx >/dev/null && find /usr/lib -name libvmod_xkey.so | grep -q . || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light varnish varnish-modules >/dev/null; }
 	$(BIN)/python bench/run.py
 
 # Where an uncached article page spends its time, part by part (after `make bench`).

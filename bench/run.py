@@ -40,6 +40,10 @@ UNCACHED_ARTICLES = 10000
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PORT = int(os.environ.get("BENCH_PORT", "8100"))
 BASE = f"http://127.0.0.1:{PORT}"
+EDGE_PORT = int(os.environ.get("BENCH_EDGE_PORT", "8180"))
+NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", "8181"))
+# How long the edge's health probe takes to find a stopped app server down (deploy/varnish).
+EDGE_NOTICES_DOWN_S = 8
 RESULTS = ROOT / "bench" / "results"
 
 SERVER_ENV = {
@@ -63,6 +67,8 @@ TARGETS = {
     "at_work_vs_no_writes": 0.80,
     "at_work_p99_over_p50": 5.0,
     "shown_within_s": 1.0,
+    "edge_article_vs_nginx": 0.75,
+    "edge_article_vs_ceiling": 5.0,
     "p99_over_p50": 10.0,
 }
 
@@ -145,13 +151,15 @@ def settle(previous=None):
         time.sleep(0.5)
 
 
-def probe(path, repeat=1, cookie=None):
-    """Fetch a page (twice for cached pages) and return its X-Cache and X-Queries."""
-    request = urllib.request.Request(BASE + path, headers={"Cookie": cookie} if cookie else {})
+def probe(path, repeat=1, cookie=None, base=BASE):
+    """Fetch a page (twice for cached pages) and return its X-Cache (the edge's X-Edge-Cache
+    through the edge) and X-Queries."""
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
     for _ in range(repeat):
         with urllib.request.urlopen(request, timeout=30) as response:
             headers = response.headers
-    return headers.get("X-Cache", "n/a"), int(headers.get("X-Queries", "-1"))
+    cache_state = headers.get("X-Edge-Cache") or headers.get("X-Cache", "n/a")
+    return cache_state, int(headers.get("X-Queries", "-1"))
 
 
 def lua_script(body):
@@ -192,13 +200,13 @@ def vote_script():
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk_command(path, script=None, duration=DURATION):
+def wrk_command(path, script=None, duration=DURATION, base=BASE):
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "10s"]
-    return command + (["-s", script] if script else []) + [BASE + path]
+    return command + (["-s", script] if script else []) + [base + path]
 
 
-def run_wrk(path, script=None, duration=DURATION):
-    command = wrk_command(path, script, duration)
+def run_wrk(path, script=None, duration=DURATION, base=BASE):
+    command = wrk_command(path, script, duration, base)
     return wrk_result(subprocess.run(command, capture_output=True, text=True).stdout)
 
 
@@ -370,6 +378,8 @@ def main():
     finally:
         stop(server)
 
+    edge = measure_edge(rows, article, newest)
+
     # The article page built for every request: the one the page cache saves the site from.
     server = start_server(PAGE_CACHE_SECONDS="0")
     try:
@@ -383,20 +393,78 @@ def main():
         stop(server)
 
     indexes = explain_checks()
-    report(rows, at_work, indexes)
+    report(rows, at_work, indexes, edge)
 
 
-def row(name, path, measure, probes=1, cookie=None):
+def measure_edge(rows, article, newest):
+    """The edge (Varnish, deploy/varnish) in front of the app server: the cached article through
+    it and from nginx as a file, the newsroom at work through it, and what it serves once the
+    app server is stopped. Returns the writes made and the pages served while stopped."""
+    from bench.nginx import Nginx
+
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from serve_edge import Varnish
+
+    edge = Varnish(EDGE_PORT, [f"127.0.0.1:{PORT}"], memory="1G")
+    os.environ["EDGE_PURGE_URLS"] = f"{edge.url}/"  # the app server's and the writer's purges
+    server = start_server()
+    edge.start()
+    try:
+        path = f"/articles/{article}/"
+        settle(rows[-1])
+        measure = partial(run_wrk, path, base=edge.url)
+        rows.append(row("article, edge", path, measure, probes=2, base=edge.url))
+        with urllib.request.urlopen(edge.url + path) as response:
+            page = response.read().decode()
+        with Nginx(NGINX_PORT, {path: page}) as nginx:
+            measure = partial(run_wrk, path, base=nginx.url)
+            rows.append(row("article, nginx file", path, measure, base=nginx.url))
+        settle(rows[-1])
+        writes = newsroom_at_work(rows, newest, base=edge.url, where="edge, ")
+        served = served_while_stopped(edge, server, [slug for slug, _ in newest])
+    finally:
+        stop(server)
+        edge.stop()
+        del os.environ["EDGE_PURGE_URLS"]
+    return {"writes": writes, "app_stopped": served}
+
+
+def served_while_stopped(edge, server, slugs):
+    """Make every page the edge holds out of date (as writes do), stop the app server, and read
+    them all through the edge: grace serves the last good copy of each."""
+    purge = urllib.request.Request(f"{edge.url}/", method="PURGE", headers={"xkey-purge": "site"})
+    urllib.request.urlopen(purge).close()
+    stop(server)
+    time.sleep(EDGE_NOTICES_DOWN_S)
+
+    def read(path):
+        try:
+            with urllib.request.urlopen(edge.url + path, timeout=10) as response:
+                return response.headers.get("X-Edge-Cache")
+        except urllib.error.HTTPError as error:
+            return f"HTTP {error.code}"
+
+    with ThreadPoolExecutor(8) as pool:
+        states = list(pool.map(read, [f"/articles/{slug}/" for slug in slugs]))
+    return {
+        "pages": len(states),
+        "served": sum(state in ("hit", "grace") for state in states),
+        "states": {state: states.count(state) for state in set(states)},
+    }
+
+
+def row(name, path, measure, probes=1, cookie=None, base=BASE):
     """Fetch `path` `probes` times, then return the row `measure()` measures."""
-    cache_state, queries = probe(path, repeat=probes, cookie=cookie)
+    cache_state, queries = probe(path, repeat=probes, cookie=cookie, base=base)
     result = measure()
     print(f"  {name:<24} {result['rps']:>9,.0f} req/s", flush=True)
     return {"page": name, **result, "queries": queries, "cache": cache_state}
 
 
 def stop(server):
-    server.terminate()
-    server.wait(timeout=30)
+    if server.poll() is None:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def vote_row(article):
@@ -417,7 +485,7 @@ def vote_row(article):
     }
 
 
-def newsroom_at_work(rows, newest):
+def newsroom_at_work(rows, newest, base=BASE, where=""):
     """Read random articles of the newest HOT_ARTICLES with no writes, then again while
     bench/writer.py publishes or edits one every WRITE_EVERY_S seconds; return the writes."""
     from bench import writer
@@ -426,33 +494,33 @@ def newsroom_at_work(rows, newest):
     external_ids = [external_id for _, external_id in newest]
     script = random_paths_script(paths)
     with ThreadPoolExecutor(4) as pool:  # every page cached, as on a site that has been up
-        list(pool.map(probe, paths))
+        list(pool.map(partial(probe, base=base), paths))
 
     settle(rows[-1])
-    quiet = partial(run_wrk, paths[0], script, duration=AT_WORK_DURATION)
-    rows.append(row("newest 1,000, no writes", paths[0], quiet))
+    quiet = partial(run_wrk, paths[0], script, duration=AT_WORK_DURATION, base=base)
+    rows.append(row(f"newest 1,000, {where}no writes", paths[0], quiet, base=base))
 
     settle(rows[-1])
     before, writes = writer.originals(external_ids), []
 
     def at_work():
-        result, made = run_with_writer(paths[0], script, external_ids)
+        result, made = run_with_writer(paths[0], script, external_ids, base)
         writes.extend(made)
         return result
 
-    rows.append(row("newest 1,000, at work", paths[0], at_work))
+    rows.append(row(f"newest 1,000, {where}at work", paths[0], at_work, base=base))
     writer.undo(writes, before)
     return writes
 
 
-def run_with_writer(path, script, external_ids):
+def run_with_writer(path, script, external_ids, base=BASE):
     """Run wrk and bench/writer.py side by side for AT_WORK_DURATION seconds."""
     with tempfile.TemporaryDirectory() as folder:
         config, result = Path(folder) / "config.json", Path(folder) / "result.json"
         config.write_text(
             json.dumps(
                 {
-                    "base": BASE,
+                    "base": base,
                     "duration": AT_WORK_DURATION,
                     "interval": WRITE_EVERY_S,
                     "external_ids": external_ids,
@@ -468,7 +536,7 @@ def run_with_writer(path, script, external_ids):
         while (line := process.stdout.readline()) and line.strip() != "ready":
             pass
         load = subprocess.Popen(
-            wrk_command(path, script, AT_WORK_DURATION), stdout=subprocess.PIPE, text=True
+            wrk_command(path, script, AT_WORK_DURATION, base), stdout=subprocess.PIPE, text=True
         )
         process.stdin.write("go\n")
         process.stdin.flush()
@@ -511,16 +579,24 @@ def staleness(writes):
     }
 
 
-def report(rows, writes, indexes):
+def shown_in_time(stale) -> bool:
+    return stale["never_shown"] == 0 and all(
+        after <= TARGETS["shown_within_s"] for after in stale["shown_after_s_max"].values() if after
+    )
+
+
+def report(rows, writes, indexes, edge):
     from bench.writer import FRESH_WITHIN_S
 
     by_page = {row["page"]: row for row in rows}
     ceiling = by_page["ceiling (fixed string)"]["rps"]
     quiet, at_work = by_page["newest 1,000, no writes"], by_page["newest 1,000, at work"]
     stale = staleness(writes)
-    shown_in_time = stale["never_shown"] == 0 and all(
-        after <= TARGETS["shown_within_s"] for after in stale["shown_after_s_max"].values() if after
-    )
+    edge_quiet = by_page["newest 1,000, edge, no writes"]
+    edge_at_work = by_page["newest 1,000, edge, at work"]
+    edge_stale = staleness(edge["writes"])
+    edge_article = by_page["article, edge"]["rps"]
+    stopped = edge["app_stopped"]
     checks = {
         "cached article ≥ 60 % of ceiling": by_page["article, cached"]["rps"]
         >= TARGETS["cached_article_vs_ceiling"] * ceiling,
@@ -533,12 +609,24 @@ def report(rows, writes, indexes):
         "at work p99 ≤ 5 × p50": at_work["p99_ms"]
         <= TARGETS["at_work_p99_over_p50"] * at_work["p50_ms"],
         "at work: a publish and an edit made": stale["published"] > 0 and stale["edited"] > 0,
-        "every write shown within 1 s": shown_in_time,
+        "every write shown within 1 s": shown_in_time(stale),
         "zero stale reads after 1 s": stale["stale_reads"] == 0,
+        "edge: cached article ≥ 75 % of nginx serving it as a file": edge_article
+        >= TARGETS["edge_article_vs_nginx"] * by_page["article, nginx file"]["rps"],
+        "edge: cached article ≥ 5 × ceiling": edge_article
+        >= TARGETS["edge_article_vs_ceiling"] * ceiling,
+        "edge: at work ≥ 80 % of no writes": edge_at_work["rps"]
+        >= TARGETS["at_work_vs_no_writes"] * edge_quiet["rps"],
+        "edge: a publish and an edit made": edge_stale["published"] > 0
+        and edge_stale["edited"] > 0,
+        "edge: every write shown within 1 s": shown_in_time(edge_stale),
+        "edge: zero stale reads after 1 s": edge_stale["stale_reads"] == 0,
+        "edge: every page held served with the app stopped": stopped["served"] == stopped["pages"],
         "no p99 above 10 × p50": all(
             row["p99_ms"] <= TARGETS["p99_over_p50"] * row["p50_ms"] for row in rows
         ),
-        "zero errors": all(row["errors"] == 0 for row in rows) and stale["errors"] == 0,
+        "zero errors": all(row["errors"] == 0 for row in rows)
+        and stale["errors"] == edge_stale["errors"] == 0,
         "zero lost votes": by_page["vote (POST)"]["votes_lost"] == 0,
         **{f"EXPLAIN {name} uses indexes": ok for name, ok in indexes.items()},
     }
@@ -574,6 +662,21 @@ def report(rows, writes, indexes):
         f"stale reads (still old {FRESH_WITHIN_S:.0f} s after the commit, or after a fresh one): "
         f"{stale['stale_reads']} of {stale['reads']}; errors: {stale['errors']}."
     )
+    edge_slowest = ", ".join(
+        f"{page} {'never' if after is None else f'{after:.2f} s'}"
+        for page, after in edge_stale["shown_after_s_max"].items()
+    )
+    print(
+        f"Through the edge at work: {edge_at_work['rps']:,.0f} req/s, "
+        f"{edge_at_work['rps'] / edge_quiet['rps']:.0%} of {edge_quiet['rps']:,.0f} with no "
+        f"writes; {edge_stale['published']} published, {edge_stale['edited']} edited; shown at "
+        f"the latest: {edge_slowest}; stale reads: {edge_stale['stale_reads']} of "
+        f"{edge_stale['reads']}; errors: {edge_stale['errors']}."
+    )
+    print(
+        f"The app server stopped: the edge served {stopped['served']:,} of the "
+        f"{stopped['pages']:,} pages it held ({stopped['states']})."
+    )
     print()
     for name, ok in checks.items():
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
@@ -591,6 +694,10 @@ def report(rows, writes, indexes):
         "machine": machine,
         "rows": rows,
         "at_work": {"summary": stale, "writes": writes},
+        "edge": {
+            "at_work": {"summary": edge_stale, "writes": edge["writes"]},
+            "app_stopped": stopped,
+        },
         "checks": checks,
     }
     path.write_text(json.dumps(summary, indent=2) + "\n")

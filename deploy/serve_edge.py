@@ -9,8 +9,8 @@ Settings (environment):
 - EDGE_MEMORY: how much the edge keeps (256M).
 
 Varnish runs with deploy/varnish/default.vcl beside a site.vcl written from these settings, in a
-working folder of its own (.edge/<EDGE_PORT>/), which is removed on exit. Tests and `make bench` start it
-the same way (`Varnish`).
+working folder of its own (.edge/<EDGE_PORT>/), which is removed on exit. Tests and `make bench`
+start it the same way (`Varnish`).
 """
 
 import os
@@ -32,8 +32,7 @@ def site_vcl(app_servers, purgers=()) -> str:
     """The site.vcl for `app_servers` ("host:port" each) and the addresses allowed to purge."""
     shipped = (VCL_FOLDER / "site.vcl").read_text()
     backends = "\n".join(
-        f'backend app_{number} {{ .host = "{host}"; .port = "{port}"; '
-        ".probe = newsroom_healthz; }"
+        f'backend app_{number} {{ .host = "{host}"; .port = "{port}"; .probe = newsroom_healthz; }}'
         for number, (host, port) in enumerate(_addresses(app_servers), 1)
     )
     added = "\n".join(

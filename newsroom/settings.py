@@ -214,9 +214,7 @@ EDGE_PURGE_URLS = env.list("EDGE_PURGE_URLS", default=[])
 EDGE_PURGE_TOKEN = env.str("EDGE_PURGE_TOKEN", default="")
 EDGE_CACHE_SECONDS = env.int("EDGE_CACHE_SECONDS", default=86_400)
 if EDGE_KIND not in EDGE_KINDS:
-    raise ImproperlyConfigured(
-        f"EDGE_KIND={EDGE_KIND!r} is not one of {', '.join(EDGE_KINDS)}."
-    )
+    raise ImproperlyConfigured(f"EDGE_KIND={EDGE_KIND!r} is not one of {', '.join(EDGE_KINDS)}.")
 if EDGE_PURGE_URLS and EDGE_KIND != "varnish" and not EDGE_PURGE_TOKEN:
     raise ImproperlyConfigured(
         f"EDGE_KIND={EDGE_KIND} purges through the CDN's API: set EDGE_PURGE_TOKEN to an API "

@@ -191,9 +191,7 @@ class _Outbox:
     def _take_due(self) -> dict[str, set[str]]:
         now = time.monotonic()
         due = [
-            url
-            for url, keys in self.waiting.items()
-            if keys and self.next_try.get(url, 0) <= now
+            url for url, keys in self.waiting.items() if keys and self.next_try.get(url, 0) <= now
         ]
         return {url: self.waiting.pop(url) for url in due}
 

@@ -8,8 +8,8 @@ import html.parser
 import http.client
 import http.cookiejar
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -185,7 +185,10 @@ def unique(name):
 def test_a_page_is_an_edge_hit_on_the_second_read(site):
     slug = unique("second-read")
     site.publish(slug=slug, title="Read twice")
-    first, second = read(f"{site.edge.url}/articles/{slug}/"), read(f"{site.edge.url}/articles/{slug}/")
+    first, second = (
+        read(f"{site.edge.url}/articles/{slug}/"),
+        read(f"{site.edge.url}/articles/{slug}/"),
+    )
     assert first[0] == "miss" and second[0] == "hit"
     assert second[1] == first[1] and "Read twice" in second[1]
 
@@ -377,7 +380,9 @@ class AdminSession:
 
     def change_article(self, pk, **changes):
         path = f"/admin/articles/article/{pk}/change/"
-        fields = {name: value for name, value in self.form(path).items() if "__prefix__" not in name}
+        fields = {
+            name: value for name, value in self.form(path).items() if "__prefix__" not in name
+        }
         for name in [name for name in fields if name.endswith("-TOTAL_FORMS")]:
             # The stored rows only, as a browser sends them when no row was added.
             fields[name] = fields[name.replace("TOTAL", "INITIAL")]

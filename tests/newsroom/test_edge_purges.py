@@ -59,7 +59,9 @@ class EdgeReceiver:
         self.server.server_close()
 
     def purged_keys(self, header="xkey-purge"):
-        return {key for _, _, headers, _ in self.received for key in headers[header.lower()].split()}
+        return {
+            key for _, _, headers, _ in self.received for key in headers[header.lower()].split()
+        }
 
     def wait_for(self, count=1, timeout=5):
         deadline = time.monotonic() + timeout
@@ -335,4 +337,3 @@ def test_a_cdn_without_a_token_is_refused_at_start():
     assert result.returncode != 0
     assert "set EDGE_PURGE_TOKEN" in result.stderr
     assert run_check(DEBUG="1", EDGE_KIND="akamai").returncode != 0
-
