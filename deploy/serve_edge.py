@@ -171,14 +171,14 @@ def main() -> int:
         while not stopping and app.poll() is None and edge.process.poll() is None:
             time.sleep(0.2)
     finally:
-        print("Stopping the edge and the app server…", flush=True)
+        print("Stopping the app server, then the edge…", flush=True)
         if app.poll() is None:
             app.send_signal(signal.SIGTERM)
-        edge.stop()
         try:
-            app.wait(timeout=35)
+            app.wait(timeout=40)  # its workers send their last purges to the edge on the way out
         except subprocess.TimeoutExpired:
             app.kill()
+        edge.stop()
     return 0 if stopping else 1
 
 

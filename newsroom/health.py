@@ -16,6 +16,17 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+@never_cache
+def pages_healthz(request):
+    """For an edge's or load balancer's probe: 200 while this server can render pages, that is
+    while its database answers. A cache that is down does not count: pages are then rendered for
+    each request (slower, never wrong), and taking the server out would serve none."""
+    healthy = _database_ok()
+    state = "ok" if healthy else "failing"
+    body = {"status": "ok" if healthy else "unavailable", "database": state}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:

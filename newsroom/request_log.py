@@ -25,7 +25,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-HEALTH_CHECK_PATH = "/healthz"
+HEALTH_CHECKS = "/healthz"
 
 
 class RequestLogMiddleware:
@@ -39,7 +39,7 @@ class RequestLogMiddleware:
         level = (
             logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
         )
-        if status == 200 and request.path == HEALTH_CHECK_PATH:
+        if status == 200 and request.path.startswith(HEALTH_CHECKS):
             level = logging.DEBUG  # a load balancer's or the edge's probe, every few seconds
         logger.log(
             level,

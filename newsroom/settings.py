@@ -146,6 +146,8 @@ TAGGIT_CASE_INSENSITIVE = True
 # Security. HTTPS is on by default in production; `make serve` turns it off to run on localhost.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# Health probes (a load balancer's, the edge's) ask over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)

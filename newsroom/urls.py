@@ -4,7 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
-from newsroom.health import healthz
+from newsroom.health import healthz, pages_healthz
 
 admin.site.site_header = "Newsroom administration"
 admin.site.site_title = "Newsroom admin"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/pages", pages_healthz, name="pages_healthz"),
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]

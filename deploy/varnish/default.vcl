@@ -18,6 +18,10 @@ include "site.vcl";
 
 sub vcl_recv {
     call newsroom_choose_app_server;
+    if (req.restarts > 0) {
+        # Back from vcl_deliver after the app failed to answer: serve any copy still held.
+        return (hash);
+    }
 
     if (req.method == "PURGE") {
         if (client.ip !~ newsroom_purgers) {
@@ -35,7 +39,7 @@ sub vcl_recv {
         return (pass);
     }
     # The admin (move this line with ADMIN_URL), the vote endpoint (a reader's own answer) and
-    # the health check always reach the app, with their cookies.
+    # the health checks always reach the app, with their cookies.
     if (req.url ~ "^/admin/" || req.url ~ "^/articles/[^/]+/feedback/" || req.url ~ "^/healthz") {
         return (pass);
     }
@@ -61,6 +65,15 @@ sub vcl_recv {
         set req.grace = 10s;
     }
     return (hash);
+}
+
+sub vcl_hash {
+    # The scheme the app builds absolute links with (share links, feeds) comes from these
+    # headers: a page asked for with other values is another page, so no one can make the edge
+    # keep their version for everyone.
+    hash_data(req.http.X-Forwarded-Proto);
+    hash_data(req.http.X-Forwarded-Protocol);
+    hash_data(req.http.X-Forwarded-Ssl);
 }
 
 sub vcl_hit {
@@ -94,7 +107,7 @@ sub vcl_backend_response {
         return (abandon);
     }
     if (beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "(private|no-store|no-cache)") {
-        return (pass(1s));
+        call newsroom_keep_none;
     }
     if (beresp.http.Surrogate-Control ~ "max-age=[0-9]+") {
         set beresp.ttl = std.duration(
@@ -102,11 +115,11 @@ sub vcl_backend_response {
         unset beresp.http.Surrogate-Control;
     } elsif (beresp.http.Cache-Control !~ "immutable") {
         # Only what the app marks is kept (the static files, named by their content, are).
-        return (pass(1s));
+        call newsroom_keep_none;
     }
     if (beresp.ttl <= 0s) {
         # A copy the app knows is out of date already: pass it on, keep none.
-        return (pass(1s));
+        call newsroom_keep_none;
     }
     # How long a page is kept after it expired or was purged, for readers to get while the app
     # is down (grace, above). Raise it to ride out longer outages.
@@ -114,7 +127,21 @@ sub vcl_backend_response {
     return (deliver);
 }
 
+# Pass the answer on and keep none; for a second, requests for it go to the app one by one
+# ("hit-for-miss"), and the first answer that may be kept is.
+sub newsroom_keep_none {
+    set beresp.uncacheable = true;
+    set beresp.ttl = 1s;
+    return (deliver);
+}
+
 sub vcl_backend_error {
+    if (bereq.is_bgfetch) {
+        return (abandon);  # the copy held stays
+    }
+    if (bereq.retries < 1 && (bereq.method == "GET" || bereq.method == "HEAD")) {
+        return (retry);  # another app server, while the probe has not noticed this one is down
+    }
     set beresp.http.Content-Type = "text/plain; charset=utf-8";
     set beresp.http.Retry-After = "10";
     set beresp.body = "The newsroom is not answering right now. Please try again in a moment.";
@@ -122,6 +149,11 @@ sub vcl_backend_error {
 }
 
 sub vcl_deliver {
+    # The app did not answer a page that was not fresh here: try once more, taking any copy
+    # still held however old (until the health probe notices, grace is otherwise 10 s).
+    if (resp.status == 503 && req.restarts == 0 && req.http.x-edge-cache == "miss") {
+        return (restart);
+    }
     set resp.http.X-Edge-Cache = req.http.x-edge-cache;
     if (req.http.x-edge-cache ~ "^(hit|grace)$") {
         unset resp.http.X-Cache;  # the app's word on a copy rendered earlier

@@ -4,8 +4,14 @@ vcl 4.1;
 
 import directors;
 
+# Whether an app server can render pages (its database answers; a cache that is down does not
+# count). The Host must be one of the app's ALLOWED_HOSTS.
 probe newsroom_healthz {
-    .url = "/healthz";
+    .request =
+        "GET /healthz/pages HTTP/1.1"
+        "Host: 127.0.0.1"
+        "User-Agent: Varnish health probe"
+        "Connection: close";
     .interval = 2s;
     .timeout = 2s;
     .window = 3;
@@ -26,6 +32,8 @@ sub newsroom_choose_app_server {
 }
 
 # The addresses allowed to send PURGE: those of the app servers (they purge after each write).
+# Varnish sees the address that connects to it: if a TLS proxy on this machine forwards readers,
+# have it speak the PROXY protocol (varnishd -a :6081,PROXY) so readers keep their own.
 acl newsroom_purgers {
     "127.0.0.1";
     "::1";

@@ -15,7 +15,6 @@ soon as the cache answers: by the next request a worker serves, or, for a comman
 `import_articles`, before the process exits.
 """
 
-import atexit
 import logging
 import threading
 import time
@@ -27,9 +26,6 @@ from articles import changes
 logger = logging.getLogger("newsroom.delivery")
 
 SEQUENCE_KEY = "content:sequence"
-# How long an exiting command waits for an unreachable cache to take its purges.
-EXIT_WAIT_SECONDS = 6
-
 _unsent: set[str] = set()
 _unsent_lock = threading.Lock()
 
@@ -76,31 +72,35 @@ def purge(keys) -> bool:
     return True
 
 
-def send_unsent() -> None:
-    """Send again the purges the cache could not take (a no-op when there are none)."""
+def send_unsent() -> set[str]:
+    """Send again the purges the cache could not take; return the keys it took (none when
+    there were none, or the cache is still unreachable)."""
     if not _unsent:
-        return
+        return set()
     with _unsent_lock:
         keys = set(_unsent)
         _unsent.clear()
-    if purge(keys):
-        logger.warning("The cache is back: purged %s.", ", ".join(sorted(keys)))
+    if not purge(keys):
+        return set()
+    logger.warning("The cache is back: purged %s.", ", ".join(sorted(keys)))
+    return keys
 
 
-def _send_unsent_before_exit() -> None:
-    deadline = time.monotonic() + EXIT_WAIT_SECONDS
+def send_unsent_before_exit(timeout: float) -> set[str]:
+    """Try for up to `timeout` seconds to send what the cache could not take; return the keys
+    it took."""
+    deadline = time.monotonic() + timeout
+    sent = set()
     while _unsent and time.monotonic() < deadline:
         time.sleep(0.5)
-        send_unsent()
+        sent |= send_unsent()
     if _unsent:
         logger.error(
             "Exiting with purges the cache never took: pages showing %s may be out of date until "
             "they expire (PAGE_CACHE_SECONDS).",
             ", ".join(sorted(_unsent)),
         )
-
-
-atexit.register(_send_unsent_before_exit)
+    return sent
 
 
 def next_sequence() -> int | None:

@@ -6,14 +6,14 @@ public pages for hours and is purged by the same content keys as the page cache.
   it exact; CDN_CACHE_SECONDS otherwise.
 - After a write commits, its keys go to every edge in EDGE_PURGE_URLS from a thread of the
   process (`purge`): a save never waits for an edge, and an edge that does not answer is tried
-  again, with growing waits, until it does. Each purge and each failure is logged
-  (`newsroom.edge`).
+  again, with growing waits, until it does; each purge is sent a second time two seconds later.
+  Each purge and each failure is logged (`newsroom.edge`).
 - With an edge, readers' requests stop reaching the app, which took scheduled articles live on
-  the first request after their time (`schedule`); so each app server process checks the
-  schedule every second instead (`app_server_started`, called by gunicorn.conf.py).
+  the first request after their time (`schedule`) and sent the page cache's missed purges on
+  the next request; so each app server process does both every second instead
+  (`app_server_started`, called by gunicorn.conf.py).
 """
 
-import atexit
 import dataclasses
 import json
 import logging
@@ -40,9 +40,11 @@ FIRST_RETRY_SECONDS = 0.5
 LAST_RETRY_SECONDS = 60
 # Past this many keys waiting for one edge, the whole site is purged there instead.
 MAX_WAITING_KEYS = 1_000
-# How long an exiting command waits for the edges to take its purges.
-EXIT_WAIT_SECONDS = 6
+# Each purge is sent a second time this much later: a page the app rendered before the write
+# committed and the edge stored just after the first purge arrived is gone then too.
+REPEAT_AFTER_SECONDS = 2
 SCHEDULE_CHECK_SECONDS = 1
+RELEASE_KEY = "edge:release"
 
 
 def _varnish_purge(url, keys, token):
@@ -112,21 +114,39 @@ def purge(keys) -> None:
 
 def app_server_started() -> None:
     """Take up an app server process's part in keeping the edge right: purge it after a deploy
-    (it holds pages the previous release rendered), and take scheduled articles live on time."""
+    (it holds pages the previous release rendered), take scheduled articles live on time, and
+    send the purges the page cache missed while it was unreachable."""
     if not is_purged():
         return
-    if cache.add(f"edge:release:{release()}", True, timeout=None):  # the release's first process
-        logger.info("Release %s started: purging every page at the edge.", release())
-        purge({changes.SITE})
-    threading.Thread(target=_watch_schedule, name="edge-schedule", daemon=True).start()
+    _purge_after_deploy()
+    threading.Thread(target=_every_second, name="edge-upkeep", daemon=True).start()
 
 
-def _watch_schedule() -> None:
-    from newsroom.delivery import schedule
+def _purge_after_deploy() -> None:
+    try:
+        if cache.get(RELEASE_KEY) == release():
+            return
+        cache.set(RELEASE_KEY, release(), timeout=None)
+    except Exception:  # a worker must start even when the cache does not answer
+        logger.exception("Could not tell whether release %s is new to the edge.", release())
+        return
+    logger.info("Release %s started: purging every page at the edge.", release())
+    purge({changes.SITE})
+    # The previous release's workers answer the requests they hold for up to gunicorn's
+    # graceful timeout, and the edge may keep those pages: purge once more after it.
+    graceful = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30")) + 5
+    timer = threading.Timer(graceful, purge, args=({changes.SITE},))
+    timer.daemon = True
+    timer.start()
+
+
+def _every_second() -> None:
+    from newsroom.delivery import purging, schedule
 
     while True:
         time.sleep(SCHEDULE_CHECK_SECONDS)
         try:
+            purging.send_unsent()
             state = cache.get(schedule.STATE_KEY)
             if schedule.is_due(state, time.time()):
                 schedule.go_live(state)
@@ -139,38 +159,43 @@ class _Outbox:
     """Keys waiting to be purged at each edge, and the thread that sends them."""
 
     def __init__(self):
-        self.condition = threading.Condition()
         self._reset()
+        # A forked process (a gunicorn worker) has none of its parent's threads, and may have
+        # been forked while one of them held the lock.
+        os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self):
-        self.waiting: dict[str, set[str]] = {}
+        self.condition = threading.Condition()
+        self.waiting: dict[str, set[str]] = {}  # by edge
+        self.again: dict[str, set[str]] = {}  # purged once, to purge a second time at again_at
+        self.again_at: dict[str, float] = {}
         self.failures: dict[str, int] = {}
         self.next_try: dict[str, float] = {}
         self.sending = 0
         self.exiting = False
         self.thread = None
-        self.pid = os.getpid()
 
     def add(self, keys: set[str]) -> None:
         with self.condition:
-            if self.pid != os.getpid():  # a forked process: the parent's thread is not here
-                self._reset()
             for url in settings.EDGE_PURGE_URLS:
-                waiting = self.waiting.setdefault(url, set())
-                if changes.SITE in waiting:
-                    continue
-                waiting |= keys
-                if len(waiting) > MAX_WAITING_KEYS:
-                    logger.warning(
-                        "More than %d keys are waiting for %s: purging every page there instead.",
-                        MAX_WAITING_KEYS,
-                        url,
-                    )
-                    self.waiting[url] = {changes.SITE}
+                self._wait(url, keys)
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="edge-purge", daemon=True)
                 self.thread.start()
             self.condition.notify_all()
+
+    def _wait(self, url: str, keys: set[str]) -> None:
+        waiting = self.waiting.setdefault(url, set())
+        if changes.SITE in waiting:
+            return
+        waiting |= keys
+        if len(waiting) > MAX_WAITING_KEYS:
+            logger.warning(
+                "More than %d keys are waiting for %s: purging every page there instead.",
+                MAX_WAITING_KEYS,
+                url,
+            )
+            self.waiting[url] = {changes.SITE}
 
     def _run(self) -> None:
         while True:
@@ -181,26 +206,29 @@ class _Outbox:
                     batches = self._take_due()
                 self.sending += 1
             try:
-                for url, keys in batches.items():
-                    self._send(url, keys)
+                for url, keys, repeat in batches:
+                    self._send(url, keys, repeat)
             finally:
                 with self.condition:
                     self.sending -= 1
                     self.condition.notify_all()
 
-    def _take_due(self) -> dict[str, set[str]]:
+    def _take_due(self) -> list[tuple[str, set[str], bool]]:
         now = time.monotonic()
-        due = [
-            url for url, keys in self.waiting.items() if keys and self.next_try.get(url, 0) <= now
-        ]
-        return {url: self.waiting.pop(url) for url in due}
+        repeats = [url for url, at in self.again_at.items() if at <= now]
+        batches = [(url, self.again.pop(url), True) for url in repeats]
+        for url in repeats:
+            del self.again_at[url]
+        ready = [url for url in self.waiting if self.next_try.get(url, 0) <= now]
+        return batches + [(url, self.waiting.pop(url), False) for url in ready if self.waiting[url]]
 
     def _seconds_to_next_try(self):
         now = time.monotonic()
-        tries = [self.next_try.get(url, 0) - now for url, keys in self.waiting.items() if keys]
-        return max(min(tries), 0.01) if tries else None
+        tries = [self.next_try.get(url, 0) for url, keys in self.waiting.items() if keys]
+        tries += self.again_at.values()
+        return max(min(tries) - now, 0.01) if tries else None
 
-    def _send(self, url: str, keys: set[str]) -> None:
+    def _send(self, url: str, keys: set[str], repeat: bool) -> None:
         ordered = sorted(keys)
         size = kind().keys_per_purge
         for start in range(0, len(ordered), size):
@@ -210,20 +238,26 @@ class _Outbox:
                 request = kind().purge_request(url, batch, settings.EDGE_PURGE_TOKEN)
                 with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as answer:
                     said = answer.read(200).decode(errors="replace").strip().splitlines()
-            except (OSError, ValueError) as error:  # refused, timed out, HTTP 4xx/5xx, bad URL
+            except Exception as error:  # refused, timed out, HTTP 4xx/5xx, not HTTP, bad URL
                 self._failed(url, set(ordered[start:]), _reason(error))
                 return
-            self._answered(url, batch, said, time.monotonic() - started)
+            self._answered(url, batch, repeat, said, time.monotonic() - started)
 
-    def _answered(self, url, batch, said, took) -> None:
+    def _answered(self, url, batch, repeat, said, took) -> None:
         with self.condition:
             failures = self.failures.pop(url, 0)
             self.next_try.pop(url, None)
+            if not repeat:
+                self.again.setdefault(url, set()).update(batch)
+                self.again_at.setdefault(url, time.monotonic() + REPEAT_AFTER_SECONDS)
+                self.condition.notify_all()
         if failures:
             logger.warning("%s answers again after %d failed tries.", url, failures)
-        logger.info(
-            "Purged %s at %s (%d ms%s).",
+        logger.log(
+            logging.DEBUG if repeat else logging.INFO,
+            "Purged %s%s at %s (%d ms%s).",
             ", ".join(batch),
+            " again" if repeat else "",
             url,
             took * 1000,
             f": {said[0][:120]}" if said else "",
@@ -236,9 +270,7 @@ class _Outbox:
             if self.exiting:
                 wait = FIRST_RETRY_SECONDS
             self.next_try[url] = time.monotonic() + wait
-            waiting = self.waiting.setdefault(url, set())
-            if changes.SITE not in waiting:
-                waiting |= unsent
+            self._wait(url, unsent)
         logger.warning(
             "Could not purge %s at %s (%s); trying again in %g s. Until then readers may get the "
             "previous version of the pages showing them.",
@@ -249,16 +281,14 @@ class _Outbox:
         )
 
     def flush(self, timeout: float) -> bool:
-        """Send what waits now, trying each edge about twice a second until `timeout`; return
-        whether everything was sent."""
+        """Send what waits now, trying each edge about twice a second until `timeout`, and
+        the second purges when they are due; return whether everything was sent."""
         deadline = time.monotonic() + timeout
         with self.condition:
-            if self.pid != os.getpid():
-                return True
             self.exiting = True
             self.next_try.clear()  # try every edge at once, then twice a second
             self.condition.notify_all()
-            while any(self.waiting.values()) or self.sending:
+            while any(self.waiting.values()) or self.again or self.sending:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -286,9 +316,6 @@ def _reason(error: Exception) -> str:
 _outbox = _Outbox()
 
 
-def flush(timeout: float = EXIT_WAIT_SECONDS) -> bool:
+def flush(timeout: float) -> bool:
     """Wait until every edge took the purges waiting for it, at most `timeout` seconds."""
     return _outbox.flush(timeout)
-
-
-atexit.register(flush)

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
 
-from newsroom.delivery import content_versions, edge, public_pages, schedule, shown
+from newsroom.delivery import content_versions, edge, public_pages, purging, schedule, shown
 from newsroom.delivery.release import release
 
 # How long other readers may get the previous copy of a purged page while one request renders
@@ -77,7 +77,7 @@ class PageCacheMiddleware:
         if not settings.PAGE_CACHE_SECONDS:
             return self.render_uncached(request, page)
 
-        content_versions.send_unsent()
+        purging.send_unsent()
         key = cache_key(request)
         # The page, and the versions of the keys it showed when this process last had it.
         asked = [content_versions.version_key(name) for name in _keys_seen.get(key, ())]
