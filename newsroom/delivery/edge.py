@@ -216,7 +216,7 @@ class _Outbox:
     def _take_due(self) -> list[tuple[str, set[str], bool]]:
         now = time.monotonic()
         repeats = [url for url, at in self.again_at.items() if at <= now]
-        batches = [(url, self.again.pop(url), True) for url in repeats]
+        batches = [(url, self.again.pop(url, set()), True) for url in repeats]
         for url in repeats:
             del self.again_at[url]
         ready = [url for url in self.waiting if self.next_try.get(url, 0) <= now]

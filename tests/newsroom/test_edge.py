@@ -31,6 +31,7 @@ from serve_edge import Varnish  # noqa: E402
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 EDITOR_PASSWORD = "an editor's long password"
 REFRESH_SECONDS = 1
+GRACEFUL_TIMEOUT = 1
 # Far enough ahead that the import scheduling it is done well before, on a busy machine.
 SCHEDULED_IN = 10
 
@@ -67,6 +68,9 @@ class Site:
             "TRUSTED_PROXY_COUNT": "1",
             "WEB_CONCURRENCY": "2",
             "DJANGO_SUPERUSER_PASSWORD": EDITOR_PASSWORD,
+            # The first worker purges the edge as a new release starts, and again after the
+            # graceful timeout: let that be over before the tests read the edge.
+            "GUNICORN_GRACEFUL_TIMEOUT": str(GRACEFUL_TIMEOUT),
         }
         for name in ("PAGE_CACHE_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE", "EDGE_KIND"):
             self.environment.pop(name, None)
@@ -78,8 +82,10 @@ class Site:
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
         self.manage("createsuperuser", "--noinput", "--username", "editor", "--email", "e@x.org")
+        started = time.monotonic()
         self.servers = [self.start_app_server(port) for port in self.ports]
         self.edge.start()
+        time.sleep(max(0.0, started + GRACEFUL_TIMEOUT + 5 + 1 - time.monotonic()))
         return self
 
     def start_app_server(self, port):

@@ -85,6 +85,7 @@ def own_outbox(monkeypatch):
     with outbox.condition:
         outbox.waiting.clear()
         outbox.again.clear()
+        outbox.again_at.clear()
 
 
 @pytest.fixture
