@@ -591,6 +591,13 @@ def shown_in_time(stale) -> bool:
     )
 
 
+def slowest_shown(stale) -> str:
+    return ", ".join(
+        f"{page} {'never' if after is None else f'{after:.2f} s'}"
+        for page, after in stale["shown_after_s_max"].items()
+    )
+
+
 def report(rows, writes, indexes, edge):
     from bench.writer import FRESH_WITHIN_S
 
@@ -659,24 +666,17 @@ def report(rows, writes, indexes, edge):
         f"{stale['edited']} edited in {AT_WORK_DURATION} s (slowest write "
         f"{stale['write_ms_max']:,.0f} ms)."
     )
-    slowest = ", ".join(
-        f"{page} {'never' if after is None else f'{after:.2f} s'}"
-        for page, after in stale["shown_after_s_max"].items()
-    )
     print(
-        f"Shown after a write, at the latest: {slowest}; never shown: {stale['never_shown']}; "
+        f"Shown after a write, at the latest: {slowest_shown(stale)}; "
+        f"never shown: {stale['never_shown']}; "
         f"stale reads (still old {FRESH_WITHIN_S:.0f} s after the commit, or after a fresh one): "
         f"{stale['stale_reads']} of {stale['reads']}; errors: {stale['errors']}."
-    )
-    edge_slowest = ", ".join(
-        f"{page} {'never' if after is None else f'{after:.2f} s'}"
-        for page, after in edge_stale["shown_after_s_max"].items()
     )
     print(
         f"Through the edge at work: {edge_at_work['rps']:,.0f} req/s, "
         f"{edge_at_work['rps'] / edge_quiet['rps']:.0%} of {edge_quiet['rps']:,.0f} with no "
         f"writes; {edge_stale['published']} published, {edge_stale['edited']} edited; shown at "
-        f"the latest: {edge_slowest}; stale reads: {edge_stale['stale_reads']} of "
+        f"the latest: {slowest_shown(edge_stale)}; stale reads: {edge_stale['stale_reads']} of "
         f"{edge_stale['reads']}; errors: {edge_stale['errors']}."
     )
     print(
