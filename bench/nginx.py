@@ -27,8 +27,9 @@ http {{
 class Nginx:
     """nginx in the foreground serving `pages` ({path: text}; "/a/" is stored as /a/index.html)."""
 
-    def __init__(self, port: int, pages: dict[str, str]):
+    def __init__(self, port: int, pages: dict[str, str], nice=0):
         self.port = port
+        self.nice = nice
         self.folder = Path(tempfile.mkdtemp(prefix="newsroom-nginx-"))
         self.folder.chmod(0o755)  # its workers read the pages as another user
         for path, text in pages.items():
@@ -46,17 +47,9 @@ class Nginx:
 
     def __enter__(self):
         nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin")
-        self.process = subprocess.Popen(
-            [
-                nginx,
-                "-p",
-                str(self.folder),
-                "-c",
-                str(self.folder / "nginx.conf"),
-                "-g",
-                "daemon off;",
-            ]
-        )
+        command = [nginx, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")]
+        command += ["-g", "daemon off;"]
+        self.process = subprocess.Popen(["nice", "-n", str(self.nice), *command])
         for _ in range(100):
             try:
                 urllib.request.urlopen(self.url, timeout=1).close()
