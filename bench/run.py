@@ -415,9 +415,8 @@ def measure_edge(rows, article, newest):
     from bench.nginx import Nginx
 
     sys.path.insert(0, str(ROOT / "deploy"))
-    from serve_edge import Varnish
-
     from django.core.cache import cache
+    from serve_edge import Varnish
 
     from newsroom.delivery import edge as edge_settings
     from newsroom.delivery.release import release
