@@ -27,9 +27,9 @@ http {{
 class Nginx:
     """nginx in the foreground serving `pages` ({path: text}; "/a/" is stored as /a/index.html)."""
 
-    def __init__(self, port: int, pages: dict[str, str], nice=0):
+    def __init__(self, port: int, pages: dict[str, str], run_with=()):
         self.port = port
-        self.nice = nice
+        self.run_with = list(run_with)  # a command to run nginx under (taskset, nice)
         self.folder = Path(tempfile.mkdtemp(prefix="newsroom-nginx-"))
         self.folder.chmod(0o755)  # its workers read the pages as another user
         for path, text in pages.items():
@@ -49,7 +49,7 @@ class Nginx:
         nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin")
         command = [nginx, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")]
         command += ["-g", "daemon off;"]
-        self.process = subprocess.Popen(["nice", "-n", str(self.nice), *command])
+        self.process = subprocess.Popen([*self.run_with, *command])
         for _ in range(100):
             try:
                 urllib.request.urlopen(self.url, timeout=1).close()

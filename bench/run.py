@@ -44,10 +44,10 @@ EDGE_PORT = int(os.environ.get("BENCH_EDGE_PORT", "8180"))
 NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", "8181"))
 # How long the edge's health probe takes to find a stopped app server down (deploy/varnish).
 EDGE_NOTICES_DOWN_S = 8
-# The edge, nginx and the readers' wrk run at a lower CPU priority than the app server, as on
-# machines of their own: at 30,000 req/s they would otherwise starve the app's renders (and its
-# health probe) of both cores while the newsroom is at work.
-EDGE_TIER_NICENESS = 10
+# The edge, nginx and the readers' wrk share the last core, as if on a machine of their own: at
+# 30,000 req/s on both cores they starve the app server, the database and the writer (a publish
+# took 20 s), which on a real site run on other machines than the edge.
+EDGE_TIER = ("taskset", "-c", str((os.cpu_count() or 1) - 1))
 RESULTS = ROOT / "bench" / "results"
 
 SERVER_ENV = {
@@ -213,7 +213,7 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 def wrk_command(path, script=None, duration=DURATION, base=BASE):
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if base != BASE:  # through the edge, or from nginx
-        command = ["nice", "-n", str(EDGE_TIER_NICENESS), *command]
+        command = [*EDGE_TIER, *command]
     return command + (["-s", script] if script else []) + [base + path]
 
 
@@ -421,7 +421,7 @@ def measure_edge(rows, article, newest):
     from newsroom.delivery import edge as edge_settings
     from newsroom.delivery.release import release
 
-    edge = Varnish(EDGE_PORT, [f"127.0.0.1:{PORT}"], memory="1G", nice=EDGE_TIER_NICENESS)
+    edge = Varnish(EDGE_PORT, [f"127.0.0.1:{PORT}"], memory="1G", run_with=EDGE_TIER)
     os.environ["EDGE_PURGE_URLS"] = f"{edge.url}/"  # the app server's and the writer's purges
     # The edge starts empty: the purges of every page a new release makes are not needed.
     cache.set(edge_settings.RELEASE_KEY, release(), timeout=None)
@@ -434,7 +434,7 @@ def measure_edge(rows, article, newest):
         rows.append(row("article, edge", path, measure, probes=2, base=edge.url))
         with urllib.request.urlopen(edge.url + path) as response:
             page = response.read().decode()
-        with Nginx(NGINX_PORT, {path: page}, nice=EDGE_TIER_NICENESS) as nginx:
+        with Nginx(NGINX_PORT, {path: page}, run_with=EDGE_TIER) as nginx:
             measure = partial(run_wrk, path, base=nginx.url)
             rows.append(row("article, nginx file", path, measure, base=nginx.url))
         settle(rows[-1])

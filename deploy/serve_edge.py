@@ -66,9 +66,9 @@ def _replace_between(text: str, start: str, end: str, replacement: str) -> str:
 class Varnish:
     """varnishd in the foreground, with the project's VCL, in a working folder of its own."""
 
-    def __init__(self, port: int, app_servers, purgers=(), memory="256M", folder=None, nice=0):
+    def __init__(self, port: int, app_servers, purgers=(), memory="256M", folder=None, run_with=()):
         self.port = port
-        self.nice = nice
+        self.run_with = list(run_with)  # a command to run varnishd under (taskset, nice)
         self.folder = Path(folder or tempfile.mkdtemp(prefix="newsroom-edge-"))
         self.folder.mkdir(parents=True, exist_ok=True)
         self.folder.chmod(0o755)  # varnishd reads it as its own user
@@ -97,9 +97,9 @@ class Varnish:
             "-s",
             f"malloc,{self.memory}",
         ]
-        if self.nice:
-            command = ["nice", "-n", str(self.nice), *command]
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [*self.run_with, *command], stdout=log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
