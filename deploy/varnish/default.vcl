@@ -53,11 +53,13 @@ sub vcl_recv {
     unset req.http.Authorization;
 
     # Campaign and click identifiers never change a page; without them a shared link is one page.
-    set req.url = regsuball(req.url, "([?&])(utm_[A-Za-z0-9_]*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|twclid|igshid|mc_cid|mc_eid)=[^&]*", "\1");
-    set req.url = regsuball(req.url, "&{2,}", "&");
-    set req.url = regsub(req.url, "\?&", "?");
-    set req.url = regsub(req.url, "[?&]+$", "");
-    set req.url = std.querysort(req.url);
+    if (req.url ~ "\?") {
+        set req.url = regsuball(req.url, "([?&])(utm_[A-Za-z0-9_]*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|twclid|igshid|mc_cid|mc_eid)=[^&]*", "\1");
+        set req.url = regsuball(req.url, "&{2,}", "&");
+        set req.url = regsub(req.url, "\?&", "?");
+        set req.url = regsub(req.url, "[?&]+$", "");
+        set req.url = std.querysort(req.url);
+    }
 
     # Grace: with the app up, a stale page is served for at most 10 s while it is fetched again;
     # with every app server down, every page held is served for as long as it is kept (below).
@@ -155,7 +157,7 @@ sub vcl_deliver {
         return (restart);
     }
     set resp.http.X-Edge-Cache = req.http.x-edge-cache;
-    if (req.http.x-edge-cache ~ "^(hit|grace)$") {
+    if (req.http.x-edge-cache == "hit" || req.http.x-edge-cache == "grace") {
         unset resp.http.X-Cache;  # the app's word on a copy rendered earlier
     }
     unset resp.http.xkey;
