@@ -97,8 +97,13 @@ class Varnish:
             "-s",
             f"malloc,{self.memory}",
         ]
+        # A session of its own: Ctrl-C stops the app server first, whose workers send their
+        # last purges to the edge on the way out, then the edge (`stop`).
         self.process = subprocess.Popen(
-            [*self.run_with, *command], stdout=log, stderr=subprocess.STDOUT
+            [*self.run_with, *command],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -126,6 +126,9 @@ def _purge_after_deploy() -> None:
     try:
         if cache.get(RELEASE_KEY) == release():
             return
+        # Workers start at once: one of them purges.
+        if not cache.add(f"{RELEASE_KEY}:{release()}:purging", True, timeout=60):
+            return
         cache.set(RELEASE_KEY, release(), timeout=None)
     except Exception:  # a worker must start even when the cache does not answer
         logger.exception("Could not tell whether release %s is new to the edge.", release())
