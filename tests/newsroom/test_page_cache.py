@@ -422,15 +422,50 @@ def test_a_missing_page_is_never_stored(client, db):
 # Public views made for these tests: what the page cache must refuse to store
 
 
+class RenderGate:
+    """Holds the /slow/ view mid-render while closed, so a test decides what happens
+    during a render instead of guessing how long one takes on a loaded machine."""
+
+    def __init__(self):
+        self.closed = False
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+
+    def close(self):
+        self.closed = True
+        self.entered.clear()
+        self.opened.clear()
+
+    def wait_for_a_render(self):
+        assert self.entered.wait(10), "no render started"
+
+    def open(self):
+        self.closed = False
+        self.opened.set()
+
+    def pass_through(self):
+        if self.closed:
+            self.entered.set()
+            assert self.opened.wait(10), "the test never let the render finish"
+
+
 @pytest.fixture
-def test_views(settings, db, monkeypatch):
+def render_gate():
+    gate = RenderGate()
+    yield gate
+    gate.open()
+
+
+@pytest.fixture
+def test_views(settings, db, monkeypatch, render_gate):
     """Serve a few public pages built now and return the paths they rendered, in order."""
     renders = []
 
-    def counted(status=200, cookie=False, seconds=0, fails_on=()):
+    def counted(status=200, cookie=False, gated=False, fails_on=()):
         def view(request):
             renders.append(request.path)
-            time.sleep(seconds)
+            if gated:
+                render_gate.pass_through()
             failing = len(renders) in fails_on
             response = HttpResponse(f"Render {len(renders)}", status=500 if failing else status)
             if cookie:
@@ -446,7 +481,7 @@ def test_views(settings, db, monkeypatch):
             path("fails/", counted(status=500), name="fails"),
             path("unavailable/", counted(status=503), name="unavailable"),
             path("plain/", counted(), name="plain"),
-            path("slow/", counted(seconds=0.5), name="slow"),
+            path("slow/", counted(gated=True), name="slow"),
             path("flaky/", counted(fails_on={2}), name="flaky"),
         ]
 
@@ -470,17 +505,19 @@ def test_an_ordinary_public_response_is_stored(client, test_views):
 
 
 def test_a_purged_page_is_rendered_once_while_other_readers_get_the_copy_it_replaces(
-    test_views,
+    test_views, render_gate
 ):
     """No stampede: while one request renders a purged page, the others are answered at once
     with the previous copy; once it is stored, everyone gets the new one."""
     assert Client().get("/slow/").content == b"Render 1"
     with transaction.atomic():
         changes.record({changes.SITE})
+    render_gate.close()
     rebuilding = threading.Thread(target=lambda: Client().get("/slow/"))
     rebuilding.start()
-    time.sleep(0.2)
+    render_gate.wait_for_a_render()
     meanwhile = [Client().get("/slow/") for _ in range(3)]
+    render_gate.open()
     rebuilding.join()
     assert [(r["X-Cache"], r.content) for r in meanwhile] == [("stale", b"Render 1")] * 3
     after = Client().get("/slow/")
@@ -675,15 +712,17 @@ def test_a_listener_that_fails_after_commit_never_fails_the_write(editor_client,
 
 
 def test_an_expired_page_is_rendered_once_while_other_readers_get_the_last_copy(
-    test_views, settings
+    test_views, settings, render_gate
 ):
     settings.PAGE_CACHE_SECONDS = 1
     Client().get("/slow/")
     time.sleep(1.1)
+    render_gate.close()
     rendering = threading.Thread(target=lambda: Client().get("/slow/"))
     rendering.start()
-    time.sleep(0.2)
+    render_gate.wait_for_a_render()
     meanwhile = Client().get("/slow/")
+    render_gate.open()
     rendering.join()
     assert (meanwhile["X-Cache"], meanwhile.content) == ("stale", b"Render 1")
     assert Client().get("/slow/").content == b"Render 2"
