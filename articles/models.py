@@ -91,7 +91,15 @@ class TaggedArticle(TaggedItemBase):
 
 
 def published_condition(prefix=""):
-    """The one visibility rule, as a condition; `prefix` reaches an article across a relation."""
+    """The one visibility rule, as a condition; `prefix` reaches an article across a relation.
+
+    A retracted article is not published: it leaves every list, and only its own page (with
+    its retraction notice) stays up (`ArticleQuerySet.readable`).
+    """
+    return readable_condition(prefix) & Q(**{f"{prefix}retracted_at__isnull": True})
+
+
+def readable_condition(prefix=""):
     return Q(
         **{
             f"{prefix}status": Article.Status.PUBLISHED,
@@ -104,6 +112,11 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Return the articles a reader may see: published, with a publication time now or past."""
         return self.filter(published_condition())
+
+    def readable(self):
+        """Return the articles whose pages readers may open: the published ones, and those
+        retracted after publication, which stay readable with their retraction notice."""
+        return self.filter(readable_condition())
 
     def scheduled(self):
         """Return the published articles whose publication time is still to come."""
@@ -249,6 +262,34 @@ class Article(models.Model):
         help_text="The ids of the article's tags when its parts were last stored.",
     )
 
+    modified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When its last public change (correction, update…) was recorded; silent "
+        "fixes leave it. Readers see it as “Updated”.",
+    )
+    retracted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When it was retracted: it leaves every list; its page stays, with the notice.",
+    )
+    reviewed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an editor approved it as it now reads; a later change by the pipeline "
+        "clears it.",
+    )
+    held_gates = models.JSONField(
+        editable=False,
+        default=list,
+        blank=True,
+        help_text="The publication gates its last pipeline version failed, [{gate, message}]; "
+        "publishing it needs an editor's recorded decision while any are listed.",
+    )
+
     related_ids = models.JSONField(
         editable=False,
         null=True,
@@ -293,11 +334,19 @@ class Article(models.Model):
             self.published_at = timezone.now()
 
     def is_published(self):
+        return self.is_readable() and self.retracted_at is None
+
+    def is_readable(self):
+        """Tell whether readers may open its page (published, or retracted since)."""
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_retracted(self):
+        return self.retracted_at is not None
 
     @property
     def publication_state(self):

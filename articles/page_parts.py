@@ -55,6 +55,7 @@ SHAPING_MODULES = (
     "articles.structured_data",
     "articles.templatetags.articles_tags",
     "articles.models",
+    "articles.editorial.models",
     "references.models",
     "articles.urls",
     "newsroom.urls",
@@ -62,20 +63,23 @@ SHAPING_MODULES = (
 )
 
 
-def render_page_parts(article, references, tags) -> dict:
-    """Return the stored page fields of `article` with its `references` and `tags`, in order.
+def render_page_parts(article, references, tags, public_changes=()) -> dict:
+    """Return the stored page fields of `article` with its `references`, `tags` and
+    `public_changes` (newest first), in order.
 
     The article's own fields must be final, `updated_at` included: the page shows it.
     """
-    references, tags = list(references), list(tags)
+    references, tags, public_changes = list(references), list(tags), list(public_changes)
     context = {
         "article": article,
         "references": references,
         "tags": tags,
+        "public_changes": public_changes,
+        "notices": [change for change in public_changes if change.is_prominent],
         "site_name": settings.NEWSROOM_SITE_NAME,
         "canonical_url": absolute(article.get_absolute_url()),
         "structured_data": [
-            structured_data.news_article(article, absolute, tags, references),
+            structured_data.news_article(article, absolute, tags, references, public_changes),
             structured_data.breadcrumbs(article, absolute),
         ],
     }
@@ -133,7 +137,9 @@ def refresh(article) -> None:
     For an article whose parts an earlier deploy made (or none did); stored only if nobody
     wrote the article since it was read, so a concurrent edit is never overwritten.
     """
-    parts = render_page_parts(article, article.references.all(), article.tags.all())
+    parts = render_page_parts(
+        article, article.references.all(), article.tags.all(), article.public_changes.all()
+    )
     type(article).objects.filter(
         pk=article.pk, updated_at=article.updated_at, render_version=article.render_version
     ).update(**parts)

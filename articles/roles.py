@@ -19,6 +19,9 @@ EDITOR_PERMISSIONS = [
     ("references", "reference", ["add", "change", "delete", "view"]),
     ("taggit", "tag", ["add", "change", "delete", "view"]),
     ("feedback", "vote", ["delete", "view"]),
+    ("editorial", "revision", ["view"]),
+    ("editorial", "publicchange", ["view"]),
+    ("editorial", "review", ["view"]),
 ]
 WRITER_PERMISSIONS = [
     ("articles", "article", ["add", "change", "view"]),
@@ -28,6 +31,9 @@ WRITER_PERMISSIONS = [
     ("references", "reference", ["add", "change", "delete", "view"]),
     ("taggit", "tag", ["add", "view"]),
     ("feedback", "vote", ["view"]),
+    ("editorial", "revision", ["view"]),
+    ("editorial", "publicchange", ["view"]),
+    ("editorial", "review", ["view"]),
 ]
 
 

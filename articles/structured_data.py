@@ -17,8 +17,12 @@ IPTC_SOURCE_TYPES = {
 }
 
 
-def news_article(article, absolute, tags, references) -> dict:
-    """Describe the article as a schema.org NewsArticle; machine-made ones say so."""
+def news_article(article, absolute, tags, references, public_changes=()) -> dict:
+    """Describe the article as a schema.org NewsArticle; machine-made ones say so.
+
+    `dateModified` is the time of its last public change (a silent fix does not modify it for
+    readers), and every public change is a `correction`.
+    """
     url = absolute(article.get_absolute_url())
     site_url = absolute(reverse("articles:list"))
     data = {
@@ -29,7 +33,9 @@ def news_article(article, absolute, tags, references) -> dict:
         "headline": article.title[:110],
         "description": article.dek,
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated_at.isoformat(),
+        "dateModified": (
+            article.modified_at or article.published_at or article.updated_at
+        ).isoformat(),
         "author": {"@type": "Organization", "name": article.byline or settings.NEWSROOM_SITE_NAME},
         "publisher": {
             "@type": "Organization",
@@ -54,6 +60,15 @@ def news_article(article, absolute, tags, references) -> dict:
             for reference in references
         ],
     }
+    if public_changes:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": f"{change.get_kind_display()}: {change.text}",
+                "datePublished": change.published_at.isoformat(),
+            }
+            for change in public_changes
+        ]
     if article.origin in IPTC_SOURCE_TYPES:
         claims = ", ".join(article.provenance_claims())
         data["digitalSourceType"] = IPTC_SOURCE_TYPES[article.origin]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "articles",
+    "articles.editorial",
     "references",
     "feedback",
     "newsroom.delivery",

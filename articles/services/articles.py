@@ -18,10 +18,13 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import changes, related
+from articles.editorial import recording
+from articles.editorial.models import Review
+from articles.editorial.recording import SILENT, Edit
 from articles.models import LIVE_STATUSES, SEARCH_CONFIG, Article, TaggedArticle, check_citations
 from articles.page_parts import render_page_parts
 from articles.rendering import render_body
-from articles.roles import Actor, may, may_delete, may_edit, may_publish
+from articles.roles import Actor, Pipeline, may, may_delete, may_edit, may_publish
 from articles.slugs import has_letters_or_digits
 from references.models import Reference
 
@@ -66,9 +69,12 @@ def article_create(
     article: Article,
     tags: Sequence[str] = (),
     references: Sequence[Reference] = (),
+    edit: Edit = SILENT,
 ) -> Article:
     """Create `article` (not yet saved) with its tags (names) and references (unsaved)."""
-    return write(actor=actor, article=article, stored=None, tags=tags, references=references)
+    return write(
+        actor=actor, article=article, stored=None, tags=tags, references=references, edit=edit
+    )
 
 
 @transaction.atomic
@@ -78,6 +84,7 @@ def article_update(
     article: Article,
     tags: Sequence[str] | None = None,
     references: Sequence[Reference] | None = None,
+    edit: Edit = SILENT,
 ) -> Article:
     """Store `article`'s field values, and its tags and references when given.
 
@@ -86,11 +93,15 @@ def article_update(
     None keeps the stored tags or references.
     """
     stored = Stored.existing(article)
-    return write(actor=actor, article=article, stored=stored, tags=tags, references=references)
+    return write(
+        actor=actor, article=article, stored=stored, tags=tags, references=references, edit=edit
+    )
 
 
 @transaction.atomic
-def article_set_status(*, actor: Actor, article: Article, status: str) -> Article | None:
+def article_set_status(
+    *, actor: Actor, article: Article, status: str, edit: Edit = SILENT
+) -> Article | None:
     """Move the article to `status`; return it as saved, or None if it was there already.
 
     Publishing without a date publishes now; a future date schedules it.
@@ -103,26 +114,32 @@ def article_set_status(*, actor: Actor, article: Article, status: str) -> Articl
         return None
     changed = copy.copy(stored.article)
     changed.status = status
-    return write(actor=actor, article=changed, stored=stored, tags=None, references=None)
+    return write(actor=actor, article=changed, stored=stored, tags=None, references=None, edit=edit)
 
 
-def article_publish(*, actor: Actor, article: Article) -> Article | None:
+def article_publish(*, actor: Actor, article: Article, edit: Edit = SILENT) -> Article | None:
     """Publish the article: now, or at its publication time if that is still to come."""
-    return article_set_status(actor=actor, article=article, status=Article.Status.PUBLISHED)
+    return article_set_status(
+        actor=actor, article=article, status=Article.Status.PUBLISHED, edit=edit
+    )
 
 
-def article_unpublish(*, actor: Actor, article: Article) -> Article | None:
+def article_unpublish(*, actor: Actor, article: Article, edit: Edit = SILENT) -> Article | None:
     """Take the article off the site, back to draft."""
-    return article_set_status(actor=actor, article=article, status=Article.Status.DRAFT)
+    return article_set_status(actor=actor, article=article, status=Article.Status.DRAFT, edit=edit)
 
 
-def article_archive(*, actor: Actor, article: Article) -> Article | None:
+def article_archive(*, actor: Actor, article: Article, edit: Edit = SILENT) -> Article | None:
     """Archive the article: it leaves the lists and its page says so."""
-    return article_set_status(actor=actor, article=article, status=Article.Status.ARCHIVED)
+    return article_set_status(
+        actor=actor, article=article, status=Article.Status.ARCHIVED, edit=edit
+    )
 
 
 @transaction.atomic
-def article_schedule(*, actor: Actor, article: Article, at: dt.datetime) -> Article:
+def article_schedule(
+    *, actor: Actor, article: Article, at: dt.datetime, edit: Edit = SILENT
+) -> Article:
     """Publish the article at `at`, a time still to come."""
     if at <= timezone.now():
         raise ValidationError(
@@ -132,7 +149,7 @@ def article_schedule(*, actor: Actor, article: Article, at: dt.datetime) -> Arti
     changed = copy.copy(stored.article)
     changed.status = Article.Status.PUBLISHED
     changed.published_at = at
-    return write(actor=actor, article=changed, stored=stored, tags=None, references=None)
+    return write(actor=actor, article=changed, stored=stored, tags=None, references=None, edit=edit)
 
 
 @transaction.atomic
@@ -160,10 +177,12 @@ def write(
     stored: Stored | None,
     tags: Sequence[str] | None,
     references: Sequence[Reference] | None,
+    edit: Edit = SILENT,
 ) -> Article:
     """Check, validate, render once and store `article`; `stored` is what it replaces.
 
-    The one write every article service runs, inside the caller's transaction.
+    The one write every article service runs, inside the caller's transaction. It records a
+    revision of what readers see (articles/editorial) and the public change `edit` announces.
     """
     if stored is None:
         if not may(actor, "add", Article):
@@ -185,7 +204,38 @@ def write(
     # score's validators already ensure; checking them again costs a query each.
     article.full_clean(validate_constraints=False)
     tag_objects = _tags_for(tag_names, stored.tags if stored else [])
-    cited = _render(article, references, tag_objects)
+    now = timezone.now()
+    recording.check_public_change(
+        edit, was_readable=stored is not None and stored.article.is_readable()
+    )
+    overridden = _held_gates_overridden(actor, article, stored, edit)
+    public_changes = []
+    if stored is not None:
+        # The revision goes first: the page shows the public change it carries.
+        recording.announce(article, edit, now)
+        revision, _ = recording.record(
+            actor=actor,
+            article=article,
+            references=references,
+            tags=tag_objects,
+            edit=edit,
+            stored=stored,
+            now=now,
+        )
+        if revision is not None and isinstance(actor, Pipeline):
+            article.reviewed_at = None  # an approval applies to the revision it approved
+        if overridden:
+            Review.objects.create(
+                article=article,
+                revision=revision,
+                decision=Review.Decision.OVERRIDDEN,
+                gates=overridden,
+                note=edit.override_reason.strip(),
+                **recording.reviewer_fields(actor),
+            )
+            article.held_gates = []
+        public_changes = recording.public_changes(article)
+    cited = _render(article, references, tag_objects, public_changes, now)
     numbers = [reference.number for reference in references]
     if cited - set(numbers):
         try:
@@ -206,6 +256,15 @@ def write(
         del article.search_vector  # computed by the database; read again only if asked for
     _store_references(article, references, stored.references if stored else [])
     _link_tags(article, tag_objects, stored.tags if stored else [])
+    if stored is None:
+        recording.record(
+            actor=actor,
+            article=article,
+            references=references,
+            tags=tag_objects,
+            edit=edit,
+            now=now,
+        )
 
     after = changes.ArticleState.of(article, tag_ids)
     keys = changes.article_keys(stored.state() if stored else None, after)
@@ -227,6 +286,29 @@ def _rank_neighbours_again(pks, article_pk) -> set[str]:
     return {changes.related_key(pk) for pk in moved}
 
 
+def _held_gates_overridden(
+    actor: Actor, article: Article, stored: Stored | None, edit: Edit
+) -> list[dict]:
+    """Return the gates an editor publishes a held article over (with the reason `edit`
+    gives), or none; refuse to publish it without a reason.
+
+    The pipeline's own writes are judged by the gates again instead (the import does).
+    """
+    if isinstance(actor, Pipeline) or stored is None or not stored.article.held_gates:
+        return []
+    if article.status != Article.Status.PUBLISHED or not article.held_gates:
+        return []
+    if not edit.override_reason.strip():
+        failed = "; ".join(gate["message"] for gate in stored.article.held_gates)
+        raise ValidationError(
+            {
+                "status": f"“{article}” was held by the publication gates: {failed} To "
+                "publish it anyway, give your reason; it is recorded with your name."
+            }
+        )
+    return list(stored.article.held_gates)
+
+
 def _check_may_edit(actor: Actor, article: Article) -> None:
     if not may_edit(actor, article):
         raise PermissionDenied(
@@ -235,16 +317,23 @@ def _check_may_edit(actor: Actor, article: Article) -> None:
         )
 
 
-def _render(article: Article, references: Sequence[Reference], tags: Sequence[Tag]) -> set[int]:
-    """Fill what the article stores for readers from its fields, references and tags (the body
-    as HTML and text, its page's parts, its search vector); return the numbers the body cites."""
+def _render(
+    article: Article,
+    references: Sequence[Reference],
+    tags: Sequence[Tag],
+    public_changes: Sequence,
+    now: dt.datetime,
+) -> set[int]:
+    """Fill what the article stores for readers from its fields, references, tags and public
+    changes (the body as HTML and text, its page's parts, its search vector); return the
+    numbers the body cites."""
     rendered = render_body(article.body, {ref.number: ref.title for ref in references})
     article.body_html = rendered.html
     article.body_text = rendered.text
     article.word_count = rendered.word_count
     article.reading_time = rendered.reading_time
-    article.updated_at = timezone.now()  # before the page parts, which show it
-    for name, value in render_page_parts(article, references, tags).items():
+    article.updated_at = now  # before the page parts, which show it
+    for name, value in render_page_parts(article, references, tags, public_changes).items():
         setattr(article, name, value)
     if connection.vendor == "postgresql":
         article.search_vector = search_vector(
