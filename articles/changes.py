@@ -16,6 +16,7 @@ The keys:
   page and feeds (and, for a section, the related articles its latest fill).
 - ``related:<id>``: which articles an article's page lists as related (`articles.related`).
 - ``list:search``: the searchable text of published articles (search results).
+- ``list:changes``: the public change log of every article (`/corrections/` and its feeds).
 - ``article:any``, ``tag:any``: some published article's or tag's own fields; shown by pages
   that list too many to name each one (sitemaps, the tag index).
 - ``schedule``: when the next scheduled article goes live.
@@ -40,6 +41,7 @@ content_changed = Signal()
 SITE = "site"
 ALL_ARTICLES = "list:all"
 SEARCH = "list:search"
+CHANGE_LOG = "list:changes"
 ANY_ARTICLE = "article:any"
 ANY_TAG = "tag:any"
 SCHEDULE = "schedule"
@@ -85,6 +87,7 @@ class ArticleState:
     section_id: int
     tag_ids: frozenset[int]
     featured: bool
+    retracted: bool = False
 
     @classmethod
     def of(cls, article, tag_ids) -> ArticleState:
@@ -95,13 +98,20 @@ class ArticleState:
             article.section_id,
             frozenset(tag_ids),
             article.featured,
+            article.retracted_at is not None,
         )
 
     # Near its publication time an article counts as both visible and scheduled: the server
     # that writes it and the one that takes it live may not agree on the time to the second.
     @property
-    def is_visible(self) -> bool:
+    def is_readable(self) -> bool:
+        """Its page is up (a retracted article's stays, with the notice)."""
         return self.status == "published" and self.published_at <= timezone.now() + CLOCK_MARGIN
+
+    @property
+    def is_visible(self) -> bool:
+        """It is in the lists."""
+        return self.is_readable and not self.retracted
 
     @property
     def is_scheduled(self) -> bool:
@@ -121,15 +131,19 @@ def article_keys(before: ArticleState | None, after: ArticleState | None) -> set
 
     An article readers could not see before nor after touches nothing they see (a change to a
     scheduled one moves the schedule). Otherwise its own key, and, when it enters, leaves or
-    moves within lists (visibility, date, section, tags, featured), every list it was or is in.
+    moves within lists (visibility, retraction, date, section, tags, featured), every list it
+    was or is in.
     """
     keys = set()
     if any(state is not None and state.is_scheduled for state in (before, after)):
         keys.add(SCHEDULE)
-    visible = [state for state in (before, after) if state is not None and state.is_visible]
+    readable = [state for state in (before, after) if state is not None and state.is_readable]
+    if not readable:
+        return keys
+    keys |= {article_key(readable[0].pk), ANY_ARTICLE, SEARCH}
+    visible = [state for state in readable if not state.retracted]
     if not visible:
         return keys
-    keys |= {article_key(visible[0].pk), ANY_ARTICLE, SEARCH}
     if len(visible) == 1 or _list_position(before) != _list_position(after):
         for state in visible:
             keys |= state.list_keys()

@@ -122,7 +122,7 @@ class ArticleFeed(Feed):
         articles = list(
             self.articles(source.subject)
             .select_related("section")
-            .prefetch_related("tags", "references")
+            .prefetch_related("tags", "references", "public_changes")
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
         for article in articles:  # feed readers need absolute links, also inside the content
@@ -142,7 +142,8 @@ class ArticleFeed(Feed):
         return article.published_at
 
     def item_updateddate(self, article):
-        return article.updated_at
+        # As the page and its JSON-LD say: changed by its last public change, not by a silent fix.
+        return article.modified_at or article.published_at
 
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]

@@ -45,6 +45,8 @@ SHAPING_TEMPLATES = (
     "articles/_meta.html",
     "articles/_disclosure.html",
     "articles/_disclosure_text.html",
+    "articles/_notices.html",
+    "articles/_change_log.html",
     "references/_reference_list.html",
 )
 # The code that shapes them, by module name: this module, the JSON-LD, the template filters,
@@ -75,7 +77,11 @@ def render_page_parts(article, references, tags, public_changes=()) -> dict:
         "references": references,
         "tags": tags,
         "public_changes": public_changes,
-        "notices": [change for change in public_changes if change.is_prominent],
+        # A retraction first, then corrections and clarifications, newest first.
+        "notices": sorted(
+            (change for change in public_changes if change.is_prominent),
+            key=lambda change: change.kind != "retraction",
+        ),
         "site_name": settings.NEWSROOM_SITE_NAME,
         "canonical_url": absolute(article.get_absolute_url()),
         "structured_data": [

@@ -53,11 +53,13 @@ def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Artic
 def ranked(article: Article, tag_ids: Collection[int], limit: int = RELATED_LIMIT) -> list[int]:
     """Return the ids of the articles related to `article` (which need not be saved yet) if it
     carries the tags `tag_ids`, best first; none unless it is published or scheduled."""
-    if article.status != Article.Status.PUBLISHED or not tag_ids:
+    if article.status != Article.Status.PUBLISHED or article.retracted_at or not tag_ids:
         return []
     links = (
         TaggedArticle.objects.filter(
-            tag_id__in=tag_ids, content_object__status=Article.Status.PUBLISHED
+            tag_id__in=tag_ids,
+            content_object__status=Article.Status.PUBLISHED,
+            content_object__retracted_at__isnull=True,
         )
         .exclude(content_object_id=article.pk)
         .order_by("-content_object_id")
@@ -89,7 +91,9 @@ def rank_again(pks: Iterable[int]) -> set[int]:
     """Rank the related articles of the articles `pks` again (another article entered, left or
     moved among them); return the ids of those whose list changed."""
     articles = list(
-        Article.objects.filter(pk__in=set(pks)).only("pk", "status", "section_id", "related_ids")
+        Article.objects.filter(pk__in=set(pks)).only(
+            "pk", "status", "retracted_at", "section_id", "related_ids"
+        )
     )
     if not articles:
         return set()

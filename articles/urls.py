@@ -1,6 +1,8 @@
 from django.urls import path
 
 from articles import feeds, views
+from articles.editorial import feeds as change_feeds
+from articles.editorial import views as change_views
 from newsroom import converters  # noqa: F401  (registers <unicode_slug:…>)
 
 app_name = "articles"
@@ -31,6 +33,9 @@ urlpatterns = [
         views.ArticleMonthArchiveView.as_view(),
         name="archive_month",
     ),
+    path("corrections/", change_views.PublicChangeListView.as_view(), name="corrections"),
+    path("corrections/rss/", change_feeds.PublicChangeFeed(), name="corrections_rss"),
+    path("corrections/atom/", change_feeds.PublicChangeAtomFeed(), name="corrections_atom"),
     path("how-it-works/", views.methodology, name="methodology"),
     path("pages/<unicode_slug:slug>/", views.PageDetailView.as_view(), name="page"),
     # Feeds: RSS 2.0 and Atom, for everything and for each section and tag

@@ -145,7 +145,7 @@ class ArticleDetailView(DetailView):
         return self.request.user.is_staff and self.request.user.has_perm("articles.view_article")
 
     def get_queryset(self):
-        articles = Article.objects.all() if self.can_preview() else Article.objects.published()
+        articles = Article.objects.all() if self.can_preview() else Article.objects.readable()
         # The page shows the body as stored in content_html; its related card is for others.
         return articles.defer(*BODY_FIELDS, "related_card_html")
 
@@ -159,7 +159,7 @@ class ArticleDetailView(DetailView):
         article = self.object
         return super().get_context_data(
             head=page_parts.at_origin(article.head_html, self.request),
-            is_preview=not article.is_published(),
+            is_preview=not article.is_readable(),
             share_url=self.request.build_absolute_uri(article.get_absolute_url()),
             related_articles=related_articles(article),
             **kwargs,

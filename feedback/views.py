@@ -32,7 +32,7 @@ def vote(request, slug):
 
     Both answer JSON to the page's script, or HTML (a page, or a redirect back) without it.
     """
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+    article = get_object_or_404(Article.objects.readable(), slug=slug)
     if request.method in ("GET", "HEAD"):
         return own_form(request, article)
     if not vote_allowed(request):

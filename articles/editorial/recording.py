@@ -36,7 +36,7 @@ class Edit:
     publication gates held.
     """
 
-    via: str = Revision.Via.ADMIN
+    via: str = ""  # Revision.Via; empty: the admin for a user, the import for the pipeline
     message: str = ""
     change_kind: str = ""
     change_text: str = ""
@@ -137,7 +137,8 @@ def record(
     revision = Revision.objects.create(
         article_id=article.pk,
         number=latest.number + 1 if latest else 1,
-        via=edit.via,
+        via=edit.via
+        or (Revision.Via.IMPORT if isinstance(actor, Pipeline) else Revision.Via.ADMIN),
         message=edit.message,
         snapshot=state,
         created_at=now,

@@ -209,11 +209,11 @@ def write(
         edit, was_readable=stored is not None and stored.article.is_readable()
     )
     overridden = _held_gates_overridden(actor, article, stored, edit)
-    public_changes = []
+    public_changes, public_change = [], None
     if stored is not None:
         # The revision goes first: the page shows the public change it carries.
         recording.announce(article, edit, now)
-        revision, _ = recording.record(
+        revision, public_change = recording.record(
             actor=actor,
             article=article,
             references=references,
@@ -270,13 +270,20 @@ def write(
     keys = changes.article_keys(stored.state() if stored else None, after)
     if moves:
         keys |= _rank_neighbours_again({*(was_related or []), *article.related_ids}, article.pk)
+    if stored is not None and public_change is not None:
+        keys.add(changes.CHANGE_LOG)
     changes.record(keys)
     return article
 
 
 def _relation(article: Article, tags: Sequence[Tag]) -> tuple:
     """What the related articles of an article, and those it is related to, depend on."""
-    return article.status, article.section_id, {tag.pk for tag in tags}
+    return (
+        article.status,
+        article.retracted_at is None,
+        article.section_id,
+        {tag.pk for tag in tags},
+    )
 
 
 def _rank_neighbours_again(pks, article_pk) -> set[str]:

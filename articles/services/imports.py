@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from articles.editorial.models import Revision
+from articles.editorial.recording import Edit
 from articles.importing import ImportProblem
 from articles.models import Article, Section
 from articles.roles import PIPELINE
@@ -55,14 +57,30 @@ def article_import(*, data: dict) -> ImportOutcome:
                 stored.references if references is None else references,
                 stored.tag_names if tags is None else tags,
             )
-            if before == after:
+            if before == after and "change" not in data:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
                 return ImportOutcome.UNCHANGED
         try:
-            write(actor=PIPELINE, article=article, stored=stored, tags=tags, references=references)
+            write(
+                actor=PIPELINE,
+                article=article,
+                stored=stored,
+                tags=tags,
+                references=references,
+                edit=_edit(data),
+            )
         except ValidationError as error:
             raise _problem(error) from None
     return ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED
+
+
+def _edit(data: dict) -> Edit:
+    change = data.get("change", {})
+    return Edit(
+        via=Revision.Via.IMPORT,
+        change_kind=change.get("kind", ""),
+        change_text=change.get("text", ""),
+    )
 
 
 def _apply_fields(article: Article, data: dict, *, is_new: bool) -> None:
@@ -179,6 +197,8 @@ def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
     field, messages = next(iter(error.message_dict.items()))
     if field == "__all__":
         field = ""
+    elif field in ("change_kind", "change_text"):
+        field = "change"
     path = ".".join(part for part in (prefix, field) if part)
     return ImportProblem(" ".join(messages), field=path or "article")
 

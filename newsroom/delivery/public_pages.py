@@ -48,6 +48,10 @@ def related_lists(shown):
     return keys
 
 
+def change_log(shown):
+    return {changes.CHANGE_LOG}
+
+
 def no_list(shown):
     return set()
 
@@ -63,6 +67,9 @@ PUBLIC_PAGES = {
     "articles:archive": all_articles,
     "articles:archive_year": all_articles,
     "articles:archive_month": all_articles,
+    "articles:corrections": change_log,
+    "articles:corrections_rss": change_log,
+    "articles:corrections_atom": change_log,
     "articles:methodology": no_list,
     "articles:page": no_list,
     "articles:feed_rss": all_articles,

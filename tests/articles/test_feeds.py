@@ -104,8 +104,8 @@ def test_feeds_are_limited_to_twenty_items(client, make_article):
 def test_feed_query_count_is_constant(client, make_article, django_assert_num_queries, articles):
     for _ in range(articles):
         make_article(tags=["a", "b"], body="[1]", references=[reference(1)])
-    # articles + sections, their tags, their references
-    with django_assert_num_queries(3):
+    # articles + sections, their tags, their references, their public changes
+    with django_assert_num_queries(4):
         client.get("/feeds/atom/")
 
 
