@@ -17,7 +17,7 @@ from articles.editorial.models import PublicChange, Revision
 from articles.editorial.recording import Edit
 from articles.models import Article
 from articles.services import article_update
-from tests.articles.test_metadata import json_ld
+from tests.articles.test_metadata import json_ld, meta
 from tests.conftest import reference
 
 PUBLISHED = dt.datetime(2026, 4, 7, 12, 0, tzinfo=dt.UTC)
@@ -133,8 +133,10 @@ def test_each_kind_of_public_change_shows_where_readers_look_for_it(
 def test_json_ld_and_feeds_agree_with_the_page(story, editor, clock):
     clock.move_to(CHANGED)
     edit(story, editor, kind="correction", text="The rate was 4 percent, not 5.")
-    news = json_ld(page("/articles/rates-held/"))[0]
+    html = page("/articles/rates-held/")
+    news = json_ld(html)[0]
     assert news["dateModified"] == "2026-04-09T12:00:00+00:00"
+    assert meta(html, "property", "article:modified_time") == "2026-04-09T12:00:00+00:00"
     assert news["correction"] == [
         {
             "@type": "CorrectionComment",
