@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from articles.editorial.models import Revision
+from articles.editorial.models import PublicChange, Revision
 from articles.editorial.recording import Edit
 from articles.importing import ImportProblem
 from articles.models import Article, Section
@@ -51,13 +51,14 @@ def article_import(*, data: dict) -> ImportOutcome:
         article.section = _section(data["section"])
         references = _references(data) if "references" in data else None
         tags = _tags(data) if "tags" in data else None
+        edit = _edit(data, stored)
         if before is not None:
             after = _snapshot(
                 article,
                 stored.references if references is None else references,
                 stored.tag_names if tags is None else tags,
             )
-            if before == after and "change" not in data:
+            if before == after and not edit.change_kind:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
                 return ImportOutcome.UNCHANGED
         try:
@@ -67,15 +68,21 @@ def article_import(*, data: dict) -> ImportOutcome:
                 stored=stored,
                 tags=tags,
                 references=references,
-                edit=_edit(data),
+                edit=edit,
             )
         except ValidationError as error:
             raise _problem(error) from None
     return ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED
 
 
-def _edit(data: dict) -> Edit:
+def _edit(data: dict, stored: Stored | None) -> Edit:
+    """The import's record of this version; a `change` the article's last public entry already
+    says is not said again, so that importing a file twice changes nothing."""
     change = data.get("change", {})
+    if change and stored is not None:
+        last = PublicChange.objects.filter(article_id=stored.article.pk).first()
+        if last is not None and (last.kind, last.text) == (change["kind"], change["text"].strip()):
+            change = {}
     return Edit(
         via=Revision.Via.IMPORT,
         change_kind=change.get("kind", ""),

@@ -298,13 +298,11 @@ def pipeline_article(**overrides):
 def test_the_import_records_the_public_change_its_update_carries(clock, tmp_path):
     imported(tmp_path, pipeline_article())
     clock.move_to(CHANGED)
-    out, err = imported(
-        tmp_path,
-        pipeline_article(
-            body="Shipments rose 21 percent [1] and prices fell [2].",
-            change={"kind": "correction", "text": "Shipments rose 21 percent, not 12."},
-        ),
+    corrected = pipeline_article(
+        body="Shipments rose 21 percent [1] and prices fell [2].",
+        change={"kind": "correction", "text": "Shipments rose 21 percent, not 12."},
     )
+    out, err = imported(tmp_path, corrected)
     assert "updated" in out and not err
     html = page("/articles/chips-counted/")
     assert "Shipments rose 21 percent, not 12." in before_body(html)
@@ -315,11 +313,15 @@ def test_the_import_records_the_public_change_its_update_carries(clock, tmp_path
         True,
     )
     assert revision.public_changes.get().kind == "correction"
-    # the same version again with its change: an editor's note on unchanged text counts
+    # the same file again changes nothing: its change is not said twice
+    out, _ = imported(tmp_path, corrected)
+    assert "unchanged" in out and PublicChange.objects.count() == 1
+    # the same version with a new change: an editor's note on unchanged text counts
     out, _ = imported(
         tmp_path, pipeline_article(change={"kind": "editors_note", "text": "Read with care."})
     )
     assert "updated" in out and "Read with care." in page("/articles/chips-counted/")
+    assert PublicChange.objects.count() == 2
 
 
 def test_the_import_refuses_a_public_change_on_a_new_article(clock, tmp_path):
