@@ -128,7 +128,7 @@ def tag_merge(*, actor: Actor, tags: Sequence[Tag], into: Tag) -> int:
     page_parts.mark_stale(articles)
     # Those that carried `into` may now be related to those that carried a merged tag.
     related.forget(Article.objects.filter(Q(pk__in=moved) | Q(tagged_items__tag=into)))
-    keys |= {changes.article_key(pk) for pk in articles.published().values_list("pk", flat=True)}
+    keys |= {changes.article_key(pk) for pk in articles.readable().values_list("pk", flat=True)}
     changes.record(keys)
     return len(moved)
 
@@ -145,7 +145,7 @@ def tag_delete(*, actor: Actor, tag: Tag) -> None:
         changes.ALL_ARTICLES,
         changes.SEARCH,
     }
-    keys |= {changes.article_key(pk) for pk in articles.published().values_list("pk", flat=True)}
+    keys |= {changes.article_key(pk) for pk in articles.readable().values_list("pk", flat=True)}
     tag.delete()
     _refresh_search_text(articles)
     page_parts.mark_stale(articles)
