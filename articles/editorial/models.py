@@ -60,7 +60,7 @@ class PublicChange(models.Model):
     PROMINENT = (Kind.CORRECTION, Kind.CLARIFICATION, Kind.RETRACTION)
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="public_changes")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="public_changes")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="public_changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     text = models.TextField(
         help_text="Say what was wrong as well as what is right now; readers see it as written."
@@ -92,7 +92,7 @@ class Review(models.Model):
         OVERRIDDEN = "overridden", "Published over failed gates"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reviews")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="reviews")
     decision = models.CharField(max_length=20, choices=Decision.choices)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

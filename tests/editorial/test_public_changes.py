@@ -16,7 +16,7 @@ from django.test import Client
 from articles.editorial.models import PublicChange, Revision
 from articles.editorial.recording import Edit
 from articles.models import Article
-from articles.services import article_update
+from articles.services import article_delete, article_update
 from tests.articles.test_metadata import json_ld, meta
 from tests.conftest import reference
 
@@ -335,3 +335,10 @@ def test_the_import_names_an_unknown_kind_of_change(clock, tmp_path):
     _, err = imported(tmp_path, pipeline_article(change={"kind": "erratum", "text": "Fixed."}))
     assert "change.kind" in err
     assert not PublicChange.objects.exists()
+
+
+def test_deleting_an_article_deletes_its_record_too(story, editor, clock):
+    edit(story, editor, kind="correction", text="Fixed the rate.")
+    article_delete(actor=editor, article=story)
+    assert not Revision.objects.exists() and not PublicChange.objects.exists()
+    assert "Fixed the rate." not in page("/corrections/")

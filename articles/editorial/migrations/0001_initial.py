@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='articles.article')),
                 ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='article_reviews', to=settings.AUTH_USER_MODEL)),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='editorial.revision')),
+                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='editorial.revision')),
             ],
             options={
                 'ordering': ['article', '-created_at', '-pk'],
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('text', models.TextField(help_text='Say what was wrong as well as what is right now; readers see it as written.')),
                 ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='public_changes', to='articles.article')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='public_changes', to='editorial.revision')),
+                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='public_changes', to='editorial.revision')),
             ],
             options={
                 'ordering': ['-published_at', '-pk'],
