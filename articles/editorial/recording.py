@@ -46,6 +46,16 @@ class Edit:
 SILENT = Edit()
 
 
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    """What `record` stored: the revision (None if nothing changed), the public change it
+    carries, and whether the article reads differently (more than its status or dates)."""
+
+    revision: Revision | None = None
+    public_change: PublicChange | None = None
+    reads_differently: bool = False
+
+
 def snapshot(article, references, tags) -> dict:
     """Return what readers see of `article` with its references and tags, as JSON values."""
     data = {name: getattr(article, name) for name in CONTENT_FIELDS + PROVENANCE_FIELDS}
@@ -113,9 +123,9 @@ def record(
     edit: Edit,
     stored=None,
     now: dt.datetime,
-) -> tuple[Revision | None, PublicChange | None]:
+) -> Recorded:
     """Store a revision of `article` (saved, or being saved with its pk) and the public change
-    `edit` announces; return both, or None for a revision nothing changed.
+    `edit` announces.
 
     `stored` (articles.services.articles.Stored) is what the write replaces: an article first
     written before revisions were kept gets it as its first revision, by nobody known.
@@ -133,7 +143,7 @@ def record(
         )
     state = snapshot(article, references, tags)
     if latest is not None and latest.snapshot == state and not (edit.message or edit.change_kind):
-        return None, None
+        return Recorded()
     revision = Revision.objects.create(
         article_id=article.pk,
         number=latest.number + 1 if latest else 1,
@@ -153,7 +163,14 @@ def record(
             text=edit.change_text.strip(),
             published_at=now,
         )
-    return revision, change
+    return Recorded(
+        revision, change, latest is None or _reading(latest.snapshot) != _reading(state)
+    )
+
+
+def _reading(state: dict) -> dict:
+    """What a snapshot says readers read: all but its publishing state."""
+    return {name: value for name, value in state.items() if name not in PUBLISHING_FIELDS}
 
 
 def public_changes(article) -> list[PublicChange]:

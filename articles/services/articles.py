@@ -209,11 +209,11 @@ def write(
         edit, was_readable=stored is not None and stored.article.is_readable()
     )
     overridden = _held_gates_overridden(actor, article, stored, edit)
-    public_changes, public_change = [], None
+    recorded, public_changes = recording.Recorded(), []
     if stored is not None:
         # The revision goes first: the page shows the public change it carries.
         recording.announce(article, edit, now)
-        revision, public_change = recording.record(
+        recorded = recording.record(
             actor=actor,
             article=article,
             references=references,
@@ -222,18 +222,10 @@ def write(
             stored=stored,
             now=now,
         )
-        if revision is not None and isinstance(actor, Pipeline):
-            article.reviewed_at = None  # an approval applies to the revision it approved
+        if recorded.reads_differently and isinstance(actor, Pipeline):
+            article.reviewed_at = None  # an approval applies to the text it approved
         if overridden:
-            Review.objects.create(
-                article=article,
-                revision=revision,
-                decision=Review.Decision.OVERRIDDEN,
-                gates=overridden,
-                note=edit.override_reason.strip(),
-                **recording.reviewer_fields(actor),
-            )
-            article.held_gates = []
+            _record_override(actor, article, recorded.revision, overridden, edit)
         public_changes = recording.public_changes(article)
     cited = _render(article, references, tag_objects, public_changes, now)
     numbers = [reference.number for reference in references]
@@ -270,7 +262,7 @@ def write(
     keys = changes.article_keys(stored.state() if stored else None, after)
     if moves:
         keys |= _rank_neighbours_again({*(was_related or []), *article.related_ids}, article.pk)
-    if stored is not None and public_change is not None:
+    if recorded.public_change is not None:
         keys.add(changes.CHANGE_LOG)
     changes.record(keys)
     return article
@@ -314,6 +306,19 @@ def _held_gates_overridden(
             }
         )
     return list(stored.article.held_gates)
+
+
+def _record_override(actor: Actor, article: Article, revision, gates: list[dict], edit: Edit):
+    """Record that `actor` published `article` over the failed `gates`, and why."""
+    Review.objects.create(
+        article=article,
+        revision=revision,
+        decision=Review.Decision.OVERRIDDEN,
+        gates=gates,
+        note=edit.override_reason.strip(),
+        **recording.reviewer_fields(actor),
+    )
+    article.held_gates = []
 
 
 def _check_may_edit(actor: Actor, article: Article) -> None:
