@@ -8,6 +8,8 @@ from articles.models import Article
 PAGES = [
     "/",
     "/articles/transformers-at-nine-how-one-architecture-took-over/",
+    "/articles/the-eu-ai-acts-timeline-explained/",  # a clarification and its change log
+    "/corrections/",
     "/tags/language-models/",
     "/sections/research/",
     "/how-it-works/",

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import methodology
+from articles.importing import json_files, read_records
 from articles.models import Article, Page, Section
 from articles.roles import EDITORS, PIPELINE, ensure_groups
-from articles.services import page_save, section_save
+from articles.services import article_import, page_save, section_save
 from feedback.models import Vote
 from feedback.services import vote_record
 
@@ -27,6 +28,17 @@ SECTIONS = [
     ("tools", "Tools", "Software a newsroom can run, and how to use it well.", 2),
     ("policy", "Policy", "Regulation, standards and governance of AI.", 3),
 ]
+
+# Demo articles whose file holds a second version with a public change ("change"): the first
+# load imports their first version, with the earlier words, so that the second one updates it.
+EARLIER_WORDS = {
+    "demo-eu-ai-act-timeline": (
+        "came first, from February 2025, followed by rules for general-purpose AI models from "
+        "August 2025,",
+        "came first, followed by rules for general-purpose AI models,",
+    ),
+    "demo-benchmarks-limits": None,  # an editor's note on the same text
+}
 
 DEMO_COMPLAINTS = [
     ("sources", "The second reference does not support the claim in the first section."),
@@ -51,6 +63,7 @@ class Command(BaseCommand):
                     )
                     section_save(actor=PIPELINE, section=section)
             self.create_methodology_page()
+        self.import_first_versions()
         call_command("import_articles", str(DEMO_DIR), stdout=self.stdout, stderr=self.stderr)
         self.create_reader_votes()
         self.create_editor()
@@ -62,6 +75,22 @@ class Command(BaseCommand):
             page = Page(slug=methodology.SLUG, title=methodology.TITLE, body=body)
             page_save(actor=PIPELINE, page=page)
             self.stdout.write("Created the methodology page at /how-it-works/.")
+
+    def import_first_versions(self):
+        """Import the first version of each article of EARLIER_WORDS not imported yet."""
+        for path in json_files([str(DEMO_DIR)]):
+            for record in read_records(path):
+                external_id = record.data["external_id"]
+                if external_id not in EARLIER_WORDS:
+                    continue
+                if Article.objects.filter(external_id=external_id).exists():
+                    continue
+                first = {name: value for name, value in record.data.items() if name != "change"}
+                if EARLIER_WORDS[external_id]:
+                    now, earlier = EARLIER_WORDS[external_id]
+                    first["body"] = first["body"].replace(now, earlier)
+                with transaction.atomic():
+                    article_import(data=first)
 
     def create_reader_votes(self):
         """Give the demo articles a few weeks of reader votes, so the feedback report has data."""
