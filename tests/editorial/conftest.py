@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from articles.roles import PIPELINE
+from articles.services import article_update
 
 
 @pytest.fixture
@@ -61,3 +63,10 @@ def form_errors(response) -> dict:
     return {
         name: list(errors) for name, errors in response.context["adminform"].form.errors.items()
     }
+
+
+def pipeline_update(article: Article, **fields) -> Article:
+    """Update `article` as the pipeline's import does, with new field values."""
+    for name, value in fields.items():
+        setattr(article, name, value)
+    return article_update(actor=PIPELINE, article=article)

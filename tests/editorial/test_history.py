@@ -6,10 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.editorial.models import Revision
-from articles.roles import PIPELINE
-from articles.services import article_update
 from tests.conftest import reference
-from tests.editorial.conftest import change_form, change_url
+from tests.editorial.conftest import change_form, change_url, pipeline_update
 
 
 def revisions_url(article, query=""):
@@ -18,13 +16,6 @@ def revisions_url(article, query=""):
 
 def compare_url(article, query):
     return reverse("admin:articles_article_compare", args=[article.pk]) + query
-
-
-def pipeline_update(article, **fields):
-    """Update `article` as the pipeline's import does, with new field values."""
-    for name, value in fields.items():
-        setattr(article, name, value)
-    return article_update(actor=PIPELINE, article=article)
 
 
 def test_an_edit_in_the_admin_records_a_revision_with_the_editor_and_note(
