@@ -19,7 +19,9 @@ def test_the_form_offers_a_public_change_only_for_articles_readers_can_see(
     assert "Kind of change" not in draft_form and "Note for the history" in draft_form
 
 
-def test_a_correction_chosen_in_the_form_is_recorded_with_its_revision(editor_client, make_article):
+def test_a_correction_chosen_in_the_form_is_recorded_with_its_revision(
+    editor_client, client, make_article
+):
     article = make_article(body="The bridge cost 4 million.")
     response = editor_client.post(
         change_url(article),
