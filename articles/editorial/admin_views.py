@@ -29,6 +29,7 @@ class HistoryRow:
     public_changes: list
     previous: int | None  # the number to compare with, or None for the first revision
     pipeline_previous: int | None  # the pipeline's revision before this one of the pipeline's
+    is_latest: bool  # the article as it is now: nothing to restore
 
 
 def history_rows(revisions: list[Revision]) -> list[HistoryRow]:
@@ -46,6 +47,7 @@ def history_rows(revisions: list[Revision]) -> list[HistoryRow]:
                 public_changes=list(revision.public_changes.all()),
                 previous=earlier[0].number if earlier else None,
                 pipeline_previous=pipeline_previous,
+                is_latest=index == 0,
             )
         )
     return rows

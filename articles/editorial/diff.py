@@ -7,9 +7,11 @@ module adds are markup.
 """
 
 import dataclasses
+import datetime as dt
 import difflib
 import re
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -148,6 +150,8 @@ def _shown(name: str, value) -> str:
     field = Article._meta.get_field(name)
     if field.choices and value is not None:
         return str(dict(field.flatchoices).get(value, value))
+    if name == "published_at" and value:
+        return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M:%S")
     return _text(value)
 
 

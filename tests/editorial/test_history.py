@@ -64,6 +64,7 @@ def test_the_diff_marks_changed_words_references_and_tags(editor_client, make_ar
     data = change_form(
         article,
         body="The council rejected the budget [1][2].",
+        byline="Night desk",
         tags="Budget",
         **{
             "references-TOTAL_FORMS": "2",
@@ -79,6 +80,7 @@ def test_the_diff_marks_changed_words_references_and_tags(editor_client, make_ar
     assert "The council <del>approved</del><ins>rejected</ins> the budget" in page
     assert "Added [2]: City Hall, “Minutes of the vote”" in page
     assert "<del>Removed: Council</del>" in page
+    assert '<th scope="row">Byline</th><td><del>Test Desk</del></td><td><ins>Night desk' in page
     assert "Budget</" not in page  # a tag both revisions have is not listed
 
 

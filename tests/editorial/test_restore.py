@@ -55,6 +55,9 @@ def test_a_writer_cannot_restore_a_published_article(client, writer, make_articl
     article = make_article(body="Old text.")
     pipeline_update(article, body="New text.")
     client.force_login(writer)
+    confirmation = client.get(restore_url(article, 1)).content.decode()
+    assert "You may not change this article" in confirmation
+    assert 'value="Restore revision 1"' not in confirmation
     response = client.post(restore_url(article, 1), {"message": "Put it back."})
     assert response.status_code == 403
     article.refresh_from_db()
