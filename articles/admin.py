@@ -11,6 +11,8 @@ from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
+from articles.editorial.admin_forms import ThisChangeFields
+from articles.editorial.admin_views import EditorialAdminViews
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
 from articles.roles import LIVE_STATUSES, may_edit, may_publish
@@ -50,8 +52,9 @@ class WritesThroughServices:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ArticleAdminForm(forms.ModelForm):
-    """The article form; the admin supplies its model and fields."""
+class ArticleAdminForm(ThisChangeFields, forms.ModelForm):
+    """The article form, with the fields about the change itself; the admin supplies its model
+    and fields."""
 
     def clean_tags(self):
         tags = self.cleaned_data["tags"]
@@ -179,7 +182,7 @@ class SectionAdmin(WritesThroughServices, admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
+class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "title",
@@ -206,7 +209,7 @@ class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
         "updated_at",
         "citation_check",
     ]
-    actions = ["publish", "unpublish", "send_to_review"]
+    actions = ["publish", "unpublish", "send_to_review", "approve"]
     fieldsets = [
         ("Content", {"fields": ["title", "slug", "dek", "body", "byline", "section", "tags"]}),
         ("Sources", {"fields": ["citation_check"]}),
@@ -337,6 +340,7 @@ class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
             article=form.instance,
             tags=form.cleaned_data.get("tags", []),
             references=references,
+            edit=form.edit(),
         )
         uncited = uncited_numbers(article.body, [reference.number for reference in references])
         if uncited:

@@ -11,6 +11,7 @@ from articles.services.articles import (
     article_unpublish,
     article_update,
 )
+from articles.services.editorial import article_approve, article_restore, article_send_back
 from articles.services.imports import ImportOutcome, article_import
 from articles.services.site import (
     page_delete,
@@ -25,12 +26,15 @@ from articles.services.site import (
 
 __all__ = [
     "ImportOutcome",
+    "article_approve",
     "article_archive",
     "article_create",
     "article_delete",
     "article_import",
     "article_publish",
+    "article_restore",
     "article_schedule",
+    "article_send_back",
     "article_set_status",
     "article_unpublish",
     "article_update",
