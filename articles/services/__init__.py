@@ -11,7 +11,7 @@ from articles.services.articles import (
     article_unpublish,
     article_update,
 )
-from articles.services.imports import ImportOutcome, article_import
+from articles.services.imports import Imported, ImportOutcome, article_import
 from articles.services.site import (
     page_delete,
     page_save,
@@ -24,6 +24,7 @@ from articles.services.site import (
 )
 
 __all__ = [
+    "Imported",
     "ImportOutcome",
     "article_archive",
     "article_create",
