@@ -6,7 +6,7 @@ from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
@@ -205,6 +205,7 @@ class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
         "created_at",
         "updated_at",
         "citation_check",
+        "held_by_gates",
     ]
     actions = ["publish", "unpublish", "send_to_review"]
     fieldsets = [
@@ -223,7 +224,7 @@ class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Publishing", {"fields": ["status", "published_at", "featured"]}),
+        ("Publishing", {"fields": ["status", "published_at", "featured", "held_by_gates"]}),
         (
             "Derived",
             {
@@ -311,6 +312,16 @@ class ArticleAdmin(WritesThroughServices, admin.ModelAdmin):
                 format_numbers(uncited),
             )
         return f"{len(numbers)} references, all cited."
+
+    @admin.display(description="Held by the publication gates")
+    def held_by_gates(self, article):
+        if not article.held_gates:
+            return "—"
+        return format_html_join(
+            "\n",
+            "<p><strong>{}</strong>: {}</p>",
+            ((failure["gate"], failure["message"]) for failure in article.held_gates),
+        )
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: save_related writes the article with its tags and references, in one
