@@ -121,9 +121,9 @@ def test_an_article_that_passes_every_gate_is_published(client, db, tmp_path):
             "Provenance is incomplete: no pipeline version.",
         ),
         (
-            {"provenance": {"origin": "human"}, "byline": ""},
+            {"provenance": with_provenance(origin="assisted", pipeline_version="")},
             "provenance",
-            "Provenance is incomplete: no byline naming who wrote it.",
+            "Provenance is incomplete: no pipeline version.",
         ),
         (
             {"provenance": with_provenance(quality_score=0.55)},
