@@ -74,7 +74,8 @@ def article_import(*, data: dict) -> Imported:
             if before == after:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
                 return Imported(ImportOutcome.UNCHANGED)
-        held = gates.hold_failing(article, stored.references if references is None else references)
+        kept = stored.references if stored else []
+        held = gates.hold_failing(article, kept if references is None else references)
         try:
             write(actor=PIPELINE, article=article, stored=stored, tags=tags, references=references)
         except ValidationError as error:
