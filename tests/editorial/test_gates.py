@@ -147,6 +147,14 @@ def test_each_gate_holds_an_otherwise_good_article_in_review(
     assert review.gates == article.held_gates
 
 
+def test_an_article_without_references_is_held(db, tmp_path):
+    article = story_article(body="A claim without a source.")
+    del article["references"]
+    out = import_articles(tmp_path, article)
+    assert "held for review: references: It has no references; at least 2 are needed." in out
+    assert Article.objects.get().status == Article.Status.IN_REVIEW
+
+
 def test_a_pipeline_article_without_a_quality_score_is_held_by_two_gates(db, tmp_path):
     import_articles(tmp_path, story_article(provenance=with_provenance(quality_score=None)))
     assert Article.objects.get().held_gates == [
