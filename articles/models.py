@@ -14,7 +14,7 @@ from articles.rendering import format_numbers, render_body
 
 SEARCH_CONFIG = "english"
 # The body in its forms; the article page shows the stored parts instead.
-BODY_FIELDS = ("body", "body_html", "body_text", "search_vector")
+BODY_FIELDS = ("body", "body_html", "body_text", "search_vector", "body_signature")
 # Columns only the article page (or search) reads; lists leave them in the database.
 LONG_FIELDS = (*BODY_FIELDS, "head_html", "content_html", "related_card_html")
 
@@ -288,6 +288,12 @@ class Article(models.Model):
         blank=True,
         help_text="The publication gates its last pipeline version failed, [{gate, message}]; "
         "publishing it needs an editor's recorded decision while any are listed.",
+    )
+    body_signature = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="The MinHash signature of the body's word shingles, which the duplicate gate "
+        "compares (articles/editorial/similarity.py); empty for a body without words.",
     )
 
     related_ids = models.JSONField(

@@ -194,8 +194,19 @@ def render_body(source: str, reference_titles: dict[int, str] | None = None) -> 
     """Render Markdown to sanitised HTML, linking citation markers to `#ref-N`."""
     env = {"titles": reference_titles or {}, "cited": set(), "text": []}
     raw_html = _markdown.render(source, env)
-    text = "\n".join(chunk.strip() for chunk in env["text"] if chunk.strip())
-    return RenderedBody(sanitize_html(raw_html), text, env["cited"])
+    return RenderedBody(sanitize_html(raw_html), _joined(env["text"]), env["cited"])
+
+
+def read_body(source: str) -> RenderedBody:
+    """Read the body's plain text and the numbers it cites, leaving `html` empty: what a check
+    of the body needs, without the cost of rendering and sanitising HTML."""
+    env = {"titles": {}, "cited": set(), "text": []}
+    _markdown.parse(source, env)
+    return RenderedBody("", _joined(env["text"]), env["cited"])
+
+
+def _joined(chunks: list[str]) -> str:
+    return "\n".join(chunk.strip() for chunk in chunks if chunk.strip())
 
 
 def format_numbers(numbers: set[int] | list[int]) -> str:

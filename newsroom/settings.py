@@ -245,6 +245,23 @@ LOGGING = {
     },
 }
 
+# Publication gates (articles/editorial/gates.py): an article the pipeline asks to publish goes
+# live only if it passes every gate in PUBLISH_GATES (empty: none); one that fails waits in review
+# for an editor, who may publish it anyway with a recorded reason.
+PUBLISH_GATE_NAMES = ("references", "citations", "provenance", "quality", "duplicate")
+PUBLISH_GATES = env.list("PUBLISH_GATES", default=list(PUBLISH_GATE_NAMES))
+PUBLISH_MIN_REFERENCES = env.int("PUBLISH_MIN_REFERENCES", default=2)
+PUBLISH_MIN_QUALITY = env.float("PUBLISH_MIN_QUALITY", default=0.7)
+# A near duplicate: word shingles this alike (estimated Jaccard, 0 to 1) with an article
+# published, or held, in the last PUBLISH_DUPLICATE_DAYS days.
+PUBLISH_DUPLICATE_SIMILARITY = env.float("PUBLISH_DUPLICATE_SIMILARITY", default=0.8)
+PUBLISH_DUPLICATE_DAYS = env.int("PUBLISH_DUPLICATE_DAYS", default=30)
+if unknown_gates := set(PUBLISH_GATES) - set(PUBLISH_GATE_NAMES):
+    raise ImproperlyConfigured(
+        f"PUBLISH_GATES names {', '.join(sorted(unknown_gates))}: the gates are "
+        f"{', '.join(PUBLISH_GATE_NAMES)}."
+    )
+
 # The demo editor's password for `load_demo`; empty means a random one, printed once.
 DEMO_EDITOR_PASSWORD = env.str("DEMO_EDITOR_PASSWORD", default="")
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 
-from articles.editorial.models import PublicChange, Revision
+from articles.editorial.models import PublicChange, Review, Revision
 from articles.roles import Actor, Pipeline
 
 # The article's own fields a revision keeps, in the order the diff shows them.
@@ -23,6 +23,7 @@ PROVENANCE_FIELDS = (
     "fact_checked",
     "quality_score",
 )
+GATES_REVIEWER = "the publication gates"
 PUBLISHING_FIELDS = ("status", "published_at", "featured", "slug")
 REFERENCE_FIELDS = ("number", "publisher", "title", "url", "accessed_at")
 
@@ -184,3 +185,16 @@ def reviewer_fields(actor: Actor) -> dict:
     if isinstance(actor, Pipeline):
         return {"reviewer": None, "reviewer_name": str(actor)}
     return {"reviewer": actor, "reviewer_name": actor.get_username()}
+
+
+def record_held(article, gates: Sequence[dict]) -> Review:
+    """Record that the publication gates held the article's latest revision, and why."""
+    revision = Revision.objects.filter(article_id=article.pk).order_by("-number").first()
+    return Review.objects.create(
+        article_id=article.pk,
+        revision=revision,
+        decision=Review.Decision.HELD,
+        gates=list(gates),
+        reviewer=None,
+        reviewer_name=GATES_REVIEWER,
+    )

@@ -12,7 +12,7 @@ from articles.services.articles import (
     article_update,
 )
 from articles.services.editorial import article_approve, article_restore, article_send_back
-from articles.services.imports import ImportOutcome, article_import
+from articles.services.imports import Imported, ImportOutcome, article_import
 from articles.services.site import (
     page_delete,
     page_save,
@@ -25,6 +25,7 @@ from articles.services.site import (
 )
 
 __all__ = [
+    "Imported",
     "ImportOutcome",
     "article_approve",
     "article_archive",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import changes, related
-from articles.editorial import recording
+from articles.editorial import recording, similarity
 from articles.editorial.models import Review
 from articles.editorial.recording import SILENT, Edit
 from articles.models import LIVE_STATUSES, SEARCH_CONFIG, Article, TaggedArticle, check_citations
@@ -228,6 +228,7 @@ def write(
             _record_override(actor, article, recorded.revision, overridden, edit)
         public_changes = recording.public_changes(article)
     cited = _render(article, references, tag_objects, public_changes, now)
+    article.body_signature = similarity.signature(article.body_text)  # for the duplicate gate
     numbers = [reference.number for reference in references]
     if cited - set(numbers):
         try:

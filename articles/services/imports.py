@@ -1,6 +1,7 @@
 """The pipeline's import: one article of the JSON format, created or updated whole."""
 
 import copy
+import dataclasses
 import datetime as dt
 from enum import StrEnum
 
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from articles.editorial import gates, recording
 from articles.editorial.models import PublicChange, Revision
 from articles.editorial.recording import Edit
 from articles.importing import ImportProblem
@@ -35,11 +37,25 @@ class ImportOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
-def article_import(*, data: dict) -> ImportOutcome:
+@dataclasses.dataclass(frozen=True)
+class Imported:
+    """What the import did to one article, and the gates that hold it in review, if any."""
+
+    outcome: ImportOutcome
+    held_gates: list[dict] = dataclasses.field(default_factory=list)
+
+    def __str__(self):
+        if not self.held_gates:
+            return str(self.outcome)
+        return f"{self.outcome}, held for review: {gates.describe(self.held_gates)}"
+
+
+def article_import(*, data: dict) -> Imported:
     """Create or update the article with `data["external_id"]`, with its references and tags.
 
     `data` has passed the import schema. The whole article is written or nothing is: any
-    problem raises ImportProblem naming the field.
+    problem raises ImportProblem naming the field. An article to be published that fails a
+    publication gate is stored in review instead (articles/editorial/gates.py).
     """
     with transaction.atomic():
         stored = Stored.load(Q(external_id=data["external_id"]))
@@ -60,7 +76,12 @@ def article_import(*, data: dict) -> ImportOutcome:
             )
             if before == after and not edit.change_kind:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
-                return ImportOutcome.UNCHANGED
+                return Imported(ImportOutcome.UNCHANGED)
+        kept = stored.references if stored else []
+        held = []
+        # A retraction is obeyed at once: its notice is what readers must see.
+        if edit.change_kind != PublicChange.Kind.RETRACTION:
+            held = gates.hold_failing(article, kept if references is None else references)
         try:
             write(
                 actor=PIPELINE,
@@ -72,7 +93,9 @@ def article_import(*, data: dict) -> ImportOutcome:
             )
         except ValidationError as error:
             raise _problem(error) from None
-    return ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED
+        if held:
+            recording.record_held(article, held)
+    return Imported(ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held)
 
 
 def _edit(data: dict, stored: Stored | None) -> Edit:
@@ -211,7 +234,11 @@ def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
 
 
 def _snapshot(article: Article, references: list[Reference], tags: list[str]) -> tuple:
-    fields = tuple(getattr(article, name) for name in ARTICLE_FIELDS + PROVENANCE_FIELDS)
+    # An article the gates hold is, as far as the pipeline knows, one it asked to publish.
+    asked = {"status": Article.Status.PUBLISHED} if gates.asks_to_publish(article) else {}
+    fields = tuple(
+        asked.get(name, getattr(article, name)) for name in ARTICLE_FIELDS + PROVENANCE_FIELDS
+    )
     reference_rows = tuple(
         tuple(getattr(reference, name) for name in REFERENCE_FIELDS) for reference in references
     )

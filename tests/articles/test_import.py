@@ -363,6 +363,7 @@ def test_load_demo_builds_the_newsroom_and_is_idempotent(db, settings):
     assert set(articles.values_list("origin", flat=True)) == {"pipeline", "assisted", "human"}
     assert Section.objects.count() >= 3
     assert all(article.references.exists() for article in articles)
+    assert "0 held for review" in out.getvalue()  # the demo passes the publication gates
     assert Page.objects.filter(slug="how-it-works").exists()
     assert (
         "Log in at /admin/ (http://127.0.0.1:8000/admin/ with `make run`) as 'editor'"

@@ -15,6 +15,12 @@ from tests.conftest import reference
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def no_publication_gates(settings):
+    """Publish the writer's copies as bench/settings.py does: with the gates off."""
+    settings.PUBLISH_GATES = []
+
+
 def page(live_server, path):
     with urllib.request.urlopen(live_server.url + path, timeout=30) as response:
         return response.read().decode()

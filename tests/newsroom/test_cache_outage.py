@@ -257,7 +257,11 @@ def imported_article(title):
         "external_id": "outage-1",
         "title": title,
         "slug": "outage",
-        "body": "A body.",
+        "body": "A body [1], as the publication gates ask: two sources, cited [2].",
+        "references": [
+            {"number": n, "publisher": "P", "title": "T", "url": f"https://example.org/{n}"}
+            for n in (1, 2)
+        ],
         "section": "news",
         "status": "published",
         "published_at": "2026-01-05T09:00:00+00:00",

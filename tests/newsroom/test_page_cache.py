@@ -216,8 +216,12 @@ def test_an_import_refreshes_the_pages(client, tmp_path, db):
     payload = {
         "external_id": "cache-1",
         "title": "Imported once",
-        "body": "Text.",
+        "body": "Text [1], as the publication gates ask: two sources, cited [2].",
         "section": "News",
+        "references": [
+            {"number": n, "publisher": "P", "title": "T", "url": f"https://example.org/{n}"}
+            for n in (1, 2)
+        ],
         "status": "published",
         "published_at": "2026-01-01T00:00:00Z",
     }

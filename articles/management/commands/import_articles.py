@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Import articles from JSON files or folders of them (the pipeline's format, see "
         "articles/schema/article-import.schema.json). Each article is imported whole or not at "
-        "all; the command exits non-zero when any article failed."
+        "all; the command exits non-zero when any article failed. An article to be published "
+        "that fails a publication gate is stored in review, naming the gates; that is no failure."
     )
 
     def add_arguments(self, parser):
@@ -25,12 +26,14 @@ class Command(BaseCommand):
         files = list(json_files(paths))
         for path in files:
             for record in read_records(path):
-                outcome = self.import_record(record, dry_run=dry_run)
+                outcome, held = self.import_record(record, dry_run=dry_run)
                 counts[outcome] += 1
+                counts["held"] += held
         summary = (
             f"{'Checked' if dry_run else 'Imported'} {len(files)} file(s): "
             f"{counts['created']} created, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged, {counts['failed']} failed."
+            f"{counts['unchanged']} unchanged, {counts['failed']} failed; "
+            f"{counts['held']} held for review."
         )
         if dry_run:
             summary += " Dry run: nothing was written."
@@ -45,11 +48,12 @@ class Command(BaseCommand):
         if problem is None:
             try:
                 with transaction.atomic():
-                    outcome = article_import(data=record.data)
+                    imported = article_import(data=record.data)
                     if dry_run:
                         transaction.set_rollback(True)
-                self.stdout.write(f"{record.source}: {record.label}: {outcome}", self.style.SUCCESS)
-                return str(outcome)
+                style = self.style.WARNING if imported.held_gates else self.style.SUCCESS
+                self.stdout.write(f"{record.source}: {record.label}: {imported}", style)
+                return str(imported.outcome), bool(imported.held_gates)
             except ImportProblem as caught:
                 problem = caught
             except IntegrityError:
@@ -58,4 +62,4 @@ class Command(BaseCommand):
                     "conflicts with an article written at the same time; import it again."
                 )
         self.stderr.write(record.describe(problem))
-        return "failed"
+        return "failed", False
