@@ -81,7 +81,11 @@ def article_import(*, data: dict) -> Imported:
         held = []
         # A retraction is obeyed at once: its notice is what readers must see.
         if edit.change_kind != PublicChange.Kind.RETRACTION:
-            held = gates.hold_failing(article, kept if references is None else references)
+            held = gates.hold_failing(
+                article,
+                kept if references is None else references,
+                origin_stated=not is_new or "origin" in data.get("provenance", {}),
+            )
         try:
             write(
                 actor=PIPELINE,

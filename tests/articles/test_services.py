@@ -397,6 +397,7 @@ def import_one(tmp_path, **overrides):
         "body": "## Findings\n\nOne [1], two [2].",
         "section": "Research",
         "status": "published",
+        "provenance": {"origin": "human"},
         "tags": ["Evaluation", "Models", "Policy"],
         "references": [
             {"number": n, "publisher": f"P{n}", "title": f"T{n}", "url": f"https://e.org/{n}"}

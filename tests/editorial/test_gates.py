@@ -126,6 +126,11 @@ def test_an_article_that_passes_every_gate_is_published(client, db, tmp_path):
             "Provenance is incomplete: no pipeline version.",
         ),
         (
+            {"provenance": {}},
+            "provenance",
+            "Provenance is incomplete: it does not say who made it (provenance.origin).",
+        ),
+        (
             {"provenance": with_provenance(quality_score=0.55)},
             "quality",
             "Quality score 0.55 is below 0.7.",
@@ -406,3 +411,18 @@ def test_articles_from_before_signatures_are_compared_from_their_text(db, tmp_pa
     Article.objects.update(body_signature=None)  # as written before the field existed
     import_articles(tmp_path, story_article(external_id="copy", body=copy_of_story()))
     assert Article.objects.get(external_id="copy").held_gates[0]["gate"] == "duplicate"
+
+
+def test_a_retraction_is_published_whatever_the_gates_say(client, db, tmp_path):
+    import_articles(tmp_path, story_article())
+    retraction = story_article(
+        provenance=with_provenance(quality_score=0.2),
+        change={"kind": "retraction", "text": "The board never voted: the story was wrong."},
+    )
+    out = import_articles(tmp_path, retraction)
+    assert "article 'water-prices' (#1): updated\n" in out
+    article = Article.objects.get()
+    assert article.is_retracted and article.held_gates == []
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "The board never voted: the story was wrong." in html
+    assert article.get_absolute_url() not in client.get("/").content.decode()

@@ -264,6 +264,7 @@ def imported_article(title):
         ],
         "section": "news",
         "status": "published",
+        "provenance": {"origin": "human"},
         "published_at": "2026-01-05T09:00:00+00:00",
     }
 

@@ -66,6 +66,7 @@ class Site:
             "ALLOWED_HOSTS": "127.0.0.1",
             "EDGE_PURGE_URLS": self.edge.url + "/",
             "TRUSTED_PROXY_COUNT": "1",
+            "PUBLISH_GATES": "",  # the articles these tests publish are about the edge
             "WEB_CONCURRENCY": "2",
             "DJANGO_SUPERUSER_PASSWORD": EDITOR_PASSWORD,
             # The first worker purges the edge as a new release starts, and again after the

@@ -131,6 +131,7 @@ def test_editing_an_article_in_the_admin_refreshes_its_pages(
         "tags": "Go",
         "origin": "human",
         "status": "published",
+        "provenance": {"origin": "human"},
         "published_at_0": published_at.date().isoformat(),
         "published_at_1": published_at.time().isoformat("seconds"),
         "references-TOTAL_FORMS": "1",
@@ -223,6 +224,7 @@ def test_an_import_refreshes_the_pages(client, tmp_path, db):
             for n in (1, 2)
         ],
         "status": "published",
+        "provenance": {"origin": "human"},
         "published_at": "2026-01-01T00:00:00Z",
     }
     path = tmp_path / "a.json"

@@ -30,6 +30,7 @@ def article(title):
         ],
         "section": "news",
         "status": "published",
+        "provenance": {"origin": "human"},
         "published_at": "2026-01-05T09:00:00+00:00",
     }
 
