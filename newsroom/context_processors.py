@@ -10,4 +10,4 @@ def canonical_url(request):
     """Return the page's address without tracking or filter parameters; page 2+ keep `page`."""
     url = request.build_absolute_uri(request.path)
     page = request.GET.get("page", "")
-    return f"{url}?page={page}" if page.isdigit() and int(page) > 1 else url
+    return f"{url}?page={page}" if page.isascii() and page.isdigit() and int(page) > 1 else url

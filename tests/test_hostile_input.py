@@ -358,3 +358,17 @@ def test_an_import_file_in_another_encoding_is_refused_naming_the_file(tmp_path,
     assert f"{path}: the file is not UTF-8 text." in err
     assert "Traceback" not in err
     assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "0", "-1", "abc", "99999"])
+@pytest.mark.parametrize("url", ["/", "/corrections/", "/tags/"])
+def test_a_page_number_that_is_no_number_is_a_404_never_a_500(client, db, url, page):
+    assert client.get(url, {"page": page}).status_code in (200, 404)
+
+
+def test_revision_numbers_that_are_no_numbers_show_the_default_comparison(
+    editor_client, make_article
+):
+    article = make_article()
+    compare = f"/admin/articles/article/{article.pk}/revisions/compare/"
+    assert editor_client.get(compare, {"from": "²", "to": "٣"}).status_code in (200, 404)

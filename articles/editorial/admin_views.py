@@ -268,7 +268,7 @@ class EditorialAdminViews:
 
 
 def _number(value) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _add_errors(form, error: ValidationError) -> None:
