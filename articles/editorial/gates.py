@@ -88,7 +88,7 @@ def duplicate_gate(candidate: Candidate) -> str | None:
     mine = similarity.signature(candidate.body.text)
     if mine is None:
         return None
-    others = _recent_articles(exclude_pk=candidate.article.pk)
+    others = _recent_articles(written_before=candidate.article.pk)
     if not others:
         return None
     scores = similarity.similarities(mine, [other["body_signature"] for other in others])
@@ -155,8 +155,11 @@ def describe(failures: Sequence[dict]) -> str:
     return "; ".join(f"{failure['gate']}: {failure['message']}" for failure in failures)
 
 
-def _recent_articles(*, exclude_pk: int | None) -> list[dict]:
+def _recent_articles(*, written_before: int | None) -> list[dict]:
     """Load what the duplicate gate needs of the window's articles, and no body.
+
+    An article already stored is compared only with those first written before it: of two
+    near copies the older is the original, and a copy held later never takes it off the site.
 
     Articles last written before signatures were stored have none: theirs is computed here
     from the stored text, not saved (their next write stores it).
@@ -165,7 +168,9 @@ def _recent_articles(*, exclude_pk: int | None) -> list[dict]:
     published = Q(status=Article.Status.PUBLISHED, published_at__gte=since)
     held = Q(status=Article.Status.IN_REVIEW, updated_at__gte=since) & ~Q(held_gates=[])
     fields = ["pk", "title", "slug", "status", "published_at", "updated_at", "body_signature"]
-    articles = Article.objects.filter(published | held).exclude(pk=exclude_pk).order_by("pk")
+    articles = Article.objects.filter(published | held).order_by("pk")
+    if written_before is not None:
+        articles = articles.filter(pk__lt=written_before)
     rows = list(articles.values(*fields))
     unsigned = [row["pk"] for row in rows if row["body_signature"] is None]
     if unsigned:

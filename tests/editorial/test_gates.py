@@ -406,6 +406,24 @@ def test_an_update_is_not_a_duplicate_of_itself(db, tmp_path):
     assert Article.objects.get().is_published()
 
 
+def test_a_held_copy_never_takes_its_original_off_the_site(client, db, tmp_path):
+    published_days_ago(tmp_path, 2)
+    import_articles(tmp_path, story_article(external_id="copy", body=copy_of_story()))
+    assert Article.objects.get(external_id="copy").held_gates
+    out = import_articles(
+        tmp_path,
+        story_article(
+            external_id="original",
+            dek="A dek, corrected.",
+            change={"kind": "correction", "text": "The dek named the wrong town."},
+        ),
+    )
+    assert "article 'original' (#1): updated\n" in out
+    original = Article.objects.get(external_id="original")
+    assert original.is_published()
+    assert "The dek named the wrong town." in client.get("/corrections/").content.decode()
+
+
 def test_articles_from_before_signatures_are_compared_from_their_text(db, tmp_path):
     published_days_ago(tmp_path, 3)
     Article.objects.update(body_signature=None)  # as written before the field existed
