@@ -27,7 +27,6 @@ class Candidate:
     article: Article
     references: Sequence[Reference]
     body: RenderedBody
-    origin_stated: bool = True  # the pipeline said who made it (or did in an earlier version)
 
 
 def references_gate(candidate: Candidate) -> str | None:
@@ -55,13 +54,11 @@ def citations_gate(candidate: Candidate) -> str | None:
 
 
 def provenance_gate(candidate: Candidate) -> str | None:
-    """The pipeline says who made the article; a machine-made one names the pipeline version
-    that made it and carries its quality score. Its word that people wrote one is taken as is,
-    but not its silence: an article that says nothing is not taken for a human one."""
+    """A machine-made article names the pipeline version that made it and carries its
+    quality score; the pipeline's word that people wrote an article is taken as it is (and
+    its silence is not: the import takes an article that does not say for the pipeline's)."""
     article = candidate.article
     missing = []
-    if not candidate.origin_stated:
-        missing.append("it does not say who made it (provenance.origin)")
     if article.is_machine_made and not article.pipeline_version.strip():
         missing.append("no pipeline version")
     if article.is_machine_made and article.quality_score is None:
@@ -111,12 +108,10 @@ GATES: dict[str, Callable[[Candidate], str | None]] = {
 }
 
 
-def check(
-    article: Article, references: Sequence[Reference], *, origin_stated: bool = True
-) -> list[dict]:
+def check(article: Article, references: Sequence[Reference]) -> list[dict]:
     """Return the enabled gates `article` fails, as [{gate, message}], in the gates' order."""
     enabled = set(settings.PUBLISH_GATES)
-    candidate = Candidate(article, list(references), read_body(article.body), origin_stated)
+    candidate = Candidate(article, list(references), read_body(article.body))
     failures = []
     for name, gate in GATES.items():
         if name in enabled and (message := gate(candidate)) is not None:
@@ -132,9 +127,7 @@ def asks_to_publish(article: Article) -> bool:
     return article.status == Article.Status.IN_REVIEW and bool(article.held_gates)
 
 
-def hold_failing(
-    article: Article, references: Sequence[Reference], *, origin_stated: bool = True
-) -> list[dict]:
+def hold_failing(article: Article, references: Sequence[Reference]) -> list[dict]:
     """Judge an article the pipeline writes: when it asks to be published and fails a gate,
     keep it in review with the failures in `held_gates`; return them.
 
@@ -144,7 +137,7 @@ def hold_failing(
     if not asks_to_publish(article):
         article.held_gates = []
         return []
-    failures = check(article, references, origin_stated=origin_stated)
+    failures = check(article, references)
     article.status = Article.Status.IN_REVIEW if failures else Article.Status.PUBLISHED
     article.held_gates = failures
     return failures

@@ -126,11 +126,6 @@ def test_an_article_that_passes_every_gate_is_published(client, db, tmp_path):
             "Provenance is incomplete: no pipeline version.",
         ),
         (
-            {"provenance": {}},
-            "provenance",
-            "Provenance is incomplete: it does not say who made it (provenance.origin).",
-        ),
-        (
             {"provenance": with_provenance(quality_score=0.55)},
             "quality",
             "Quality score 0.55 is below 0.7.",
@@ -444,3 +439,17 @@ def test_a_retraction_is_published_whatever_the_gates_say(client, db, tmp_path):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "The board never voted: the story was wrong." in html
     assert article.get_absolute_url() not in client.get("/").content.decode()
+
+
+def test_an_article_that_does_not_say_who_made_it_is_taken_for_the_pipelines(client, db, tmp_path):
+    out = import_articles(tmp_path, story_article(provenance={}))
+    assert (
+        "created, held for review: provenance: Provenance is incomplete: no pipeline version, "
+        "no quality score.; quality: It has no quality score; at least 0.7 is needed.\n"
+    ) in out
+    article = Article.objects.get()
+    assert article.origin == Article.Origin.PIPELINE
+    # a later version that still says nothing is judged the same way
+    out = import_articles(tmp_path, story_article(provenance={}, dek="A new dek."))
+    assert "updated, held for review: provenance:" in out
+    assert not Article.objects.get().is_published()
