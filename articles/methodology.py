@@ -31,8 +31,8 @@ only those:
 - **fact-checked**: the article was marked as fact-checked.
 - **quality-scored**: the pipeline gave the article a quality score between 0 and 1.
 - **An editor reviewed it on** a date: an editor read the article and approved it as it reads
-  now. The approval is for that version: if the pipeline changes the article afterwards, the box
-  stops saying so until an editor approves it again.
+  now. The approval is for that version: if the pipeline or a writer changes what the article
+  says afterwards, the box stops saying so until an editor approves it again.
 
 The pipeline records these checks when it hands an article over, and our editors can correct
 them. A check the box does not name was not recorded for that article.

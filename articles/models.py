@@ -356,12 +356,15 @@ class Article(models.Model):
 
     @property
     def publication_state(self):
-        """The status as readers experience it: a published article in the future is scheduled."""
+        """The status as readers experience it: a published article in the future is scheduled,
+        and a retracted one is retracted."""
+        if self.is_retracted and self.status == self.Status.PUBLISHED:
+            return "Retracted"
         return "Scheduled" if self.is_scheduled else self.get_status_display()
 
     @property
     def is_scheduled(self):
-        return self.status == self.Status.PUBLISHED and not self.is_published()
+        return self.status == self.Status.PUBLISHED and not self.is_readable()
 
     @property
     def is_machine_made(self):

@@ -21,7 +21,7 @@ def news_article(article, absolute, tags, references, public_changes=()) -> dict
     """Describe the article as a schema.org NewsArticle; machine-made ones say so.
 
     `dateModified` is the time of its last public change (a silent fix does not modify it for
-    readers), and every public change is a `correction`.
+    readers); its corrections, clarifications and retraction are its `correction` entries.
     """
     url = absolute(article.get_absolute_url())
     site_url = absolute(reverse("articles:list"))
@@ -60,14 +60,14 @@ def news_article(article, absolute, tags, references, public_changes=()) -> dict
             for reference in references
         ],
     }
-    if public_changes:
+    if corrections := [change for change in public_changes if change.is_prominent]:
         data["correction"] = [
             {
                 "@type": "CorrectionComment",
                 "text": f"{change.get_kind_display()}: {change.text}",
                 "datePublished": change.published_at.isoformat(),
             }
-            for change in public_changes
+            for change in corrections
         ]
     if article.origin in IPTC_SOURCE_TYPES:
         claims = ", ".join(article.provenance_claims())

@@ -249,7 +249,11 @@ LOGGING = {
 # live only if it passes every gate in PUBLISH_GATES (empty: none); one that fails waits in review
 # for an editor, who may publish it anyway with a recorded reason.
 PUBLISH_GATE_NAMES = ("references", "citations", "provenance", "quality", "duplicate")
-PUBLISH_GATES = env.list("PUBLISH_GATES", default=list(PUBLISH_GATE_NAMES))
+PUBLISH_GATES = [
+    name.strip()
+    for name in env.list("PUBLISH_GATES", default=list(PUBLISH_GATE_NAMES))
+    if name.strip()
+]
 PUBLISH_MIN_REFERENCES = env.int("PUBLISH_MIN_REFERENCES", default=2)
 PUBLISH_MIN_QUALITY = env.float("PUBLISH_MIN_QUALITY", default=0.7)
 # A near duplicate: word shingles this alike (estimated Jaccard, 0 to 1) with an article

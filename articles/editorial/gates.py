@@ -127,14 +127,14 @@ def asks_to_publish(article: Article) -> bool:
     return article.status == Article.Status.IN_REVIEW and bool(article.held_gates)
 
 
-def hold_failing(article: Article, references: Sequence[Reference]) -> list[dict]:
-    """Judge an article the pipeline writes: when it asks to be published and fails a gate,
+def hold_failing(article: Article, references: Sequence[Reference], *, asks: bool) -> list[dict]:
+    """Judge an article the pipeline writes: when it `asks` to be published and fails a gate,
     keep it in review with the failures in `held_gates`; return them.
 
     Whatever held it before is judged again: an article that now passes is published, and one
     an editor published over the gates goes back to review if the pipeline's new version fails.
     """
-    if not asks_to_publish(article):
+    if not asks:
         article.held_gates = []
         return []
     failures = check(article, references)

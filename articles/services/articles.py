@@ -222,7 +222,7 @@ def write(
             stored=stored,
             now=now,
         )
-        if recorded.reads_differently and isinstance(actor, Pipeline):
+        if recorded.reads_differently and not _is_editor(actor):
             article.reviewed_at = None  # an approval applies to the text it approved
         if overridden:
             _record_override(actor, article, recorded.revision, overridden, edit)
@@ -263,8 +263,10 @@ def write(
     keys = changes.article_keys(stored.state() if stored else None, after)
     if moves:
         keys |= _rank_neighbours_again({*(was_related or []), *article.related_ids}, article.pk)
-    if recorded.public_change is not None:
-        keys.add(changes.CHANGE_LOG)
+    if recorded.public_change is not None or (
+        public_changes and stored.article.is_readable() != article.is_readable()
+    ):
+        keys.add(changes.CHANGE_LOG)  # /corrections/ lists the entries of readable articles
     changes.record(keys)
     return article
 
@@ -307,6 +309,11 @@ def _held_gates_overridden(
             }
         )
     return list(stored.article.held_gates)
+
+
+def _is_editor(actor: Actor) -> bool:
+    """Tell whether `actor` is a person with editorial control (the pipeline is not)."""
+    return not isinstance(actor, Pipeline) and may_publish(actor)
 
 
 def _record_override(actor: Actor, article: Article, revision, gates: list[dict], edit: Edit):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from articles.editorial import gates, recording
-from articles.editorial.models import PublicChange, Revision
+from articles.editorial.models import PublicChange, Review, Revision
 from articles.editorial.recording import Edit
 from articles.importing import ImportProblem
 from articles.models import Article, Section
@@ -43,11 +43,18 @@ class Imported:
 
     outcome: ImportOutcome
     held_gates: list[dict] = dataclasses.field(default_factory=list)
+    waits_for_an_editor: bool = False  # an editor sent it back: the new version waits in review
 
     def __str__(self):
+        if self.waits_for_an_editor:
+            return f"{self.outcome}, held for review: an editor sent it back; it waits for one"
         if not self.held_gates:
             return str(self.outcome)
         return f"{self.outcome}, held for review: {gates.describe(self.held_gates)}"
+
+    @property
+    def is_held(self) -> bool:
+        return bool(self.held_gates) or self.waits_for_an_editor
 
 
 def article_import(*, data: dict) -> Imported:
@@ -68,6 +75,10 @@ def article_import(*, data: dict) -> Imported:
         references = _references(data) if "references" in data else None
         tags = _tags(data) if "tags" in data else None
         edit = _edit(data, stored)
+        asks = _asks_to_publish(data, stored)
+        sent_back = asks and stored is not None and _sent_back(stored.article)
+        if sent_back:
+            article.status = stored.article.status  # the editor's decision stands
         if before is not None:
             after = _snapshot(
                 article,
@@ -78,10 +89,18 @@ def article_import(*, data: dict) -> Imported:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
                 return Imported(ImportOutcome.UNCHANGED)
         kept = stored.references if stored else []
+        # A public change to an article readers can open (a correction, a retraction) is
+        # obeyed at once: taking the page down would hide the notice readers must see.
+        tells_readers = (
+            bool(edit.change_kind) and stored is not None and stored.article.is_readable()
+        )
         held = []
-        # A retraction is obeyed at once: its notice is what readers must see.
-        if edit.change_kind != PublicChange.Kind.RETRACTION:
-            held = gates.hold_failing(article, kept if references is None else references)
+        if sent_back:
+            article.status = Article.Status.IN_REVIEW
+        elif not tells_readers:
+            held = gates.hold_failing(
+                article, kept if references is None else references, asks=asks
+            )
         try:
             write(
                 actor=PIPELINE,
@@ -95,16 +114,34 @@ def article_import(*, data: dict) -> Imported:
             raise _problem(error) from None
         if held:
             recording.record_held(article, held)
-    return Imported(ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held)
+    return Imported(ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held, sent_back)
+
+
+def _asks_to_publish(data: dict, stored: Stored | None) -> bool:
+    """Tell whether the pipeline asks for this version to be published: it says so, or it
+    says nothing of status and the article is published or held by the gates."""
+    if "status" in data:
+        return data["status"] == Article.Status.PUBLISHED
+    return stored is not None and gates.asks_to_publish(stored.article)
+
+
+def _sent_back(article: Article) -> bool:
+    """Tell whether an editor's last decision on the unpublished `article` was to send it back."""
+    if article.status == Article.Status.PUBLISHED:
+        return False
+    last = Review.objects.filter(article_id=article.pk).order_by("-created_at", "-pk").first()
+    return last is not None and last.decision == Review.Decision.SENT_BACK
 
 
 def _edit(data: dict, stored: Stored | None) -> Edit:
-    """The import's record of this version; a `change` the article's last public entry already
-    says is not said again, so that importing a file twice changes nothing."""
+    """The import's record of this version; a `change` one of the article's public entries
+    already says is not said again, so that importing a file twice changes nothing."""
     change = data.get("change", {})
     if change and stored is not None:
-        last = PublicChange.objects.filter(article_id=stored.article.pk).first()
-        if last is not None and (last.kind, last.text) == (change["kind"], change["text"].strip()):
+        said = PublicChange.objects.filter(
+            article_id=stored.article.pk, kind=change["kind"], text=change["text"].strip()
+        )
+        if said.exists():
             change = {}
     return Edit(
         via=Revision.Via.IMPORT,

@@ -30,6 +30,7 @@ def test_a_pipeline_article_nobody_reviewed_claims_no_review(generated):
 
 
 def test_an_approval_shows_in_the_disclosure_until_the_pipeline_changes_the_text(generated, editor):
+    assert "review" not in disclosure(generated)  # the page is cached from now on
     with time_machine.travel(APPROVED, tick=False):
         article_approve(actor=editor, article=generated, note="Checked both sources.")
     assert "An editor reviewed it on April 8, 2026." in disclosure(generated)
@@ -45,7 +46,23 @@ def test_an_approval_shows_in_the_disclosure_until_the_pipeline_changes_the_text
     assert "review" not in disclosure(generated)
 
 
+def test_a_writers_later_edit_needs_a_new_approval_an_editors_does_not(generated, editor, writer):
+    with time_machine.travel(APPROVED, tick=False):
+        article_approve(actor=editor, article=generated)
+    again = Article.objects.get(pk=generated.pk)
+    again.dek = "An editor's better dek."
+    article_update(actor=editor, article=again)
+    assert "An editor reviewed it on April 8, 2026." in disclosure(generated)
+
+    Article.objects.filter(pk=generated.pk).update(status=Article.Status.IN_REVIEW)
+    again = Article.objects.get(pk=generated.pk)
+    again.body = "Text with a claim no editor read."
+    article_update(actor=writer, article=again)
+    assert Article.objects.get(pk=generated.pk).reviewed_at is None
+
+
 def test_the_feed_says_what_the_page_says(generated, editor, client):
+    assert "reviewed" not in client.get("/feeds/rss/").content.decode()
     with time_machine.travel(APPROVED, tick=False):
         article_approve(actor=editor, article=generated)
     assert "An editor reviewed it on April 8, 2026." in client.get("/feeds/rss/").content.decode()

@@ -15,7 +15,7 @@ from articles.editorial import gates
 from articles.editorial.models import Review
 from articles.editorial.recording import Edit
 from articles.models import Article
-from articles.services import article_publish
+from articles.services import article_publish, article_send_back
 from references.models import Reference
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -453,3 +453,43 @@ def test_an_article_that_does_not_say_who_made_it_is_taken_for_the_pipelines(cli
     out = import_articles(tmp_path, story_article(provenance={}, dek="A new dek."))
     assert "updated, held for review: provenance:" in out
     assert not Article.objects.get().is_published()
+
+
+def test_a_held_article_the_pipeline_keeps_in_review_is_not_published(db, tmp_path):
+    import_articles(tmp_path, story_article(provenance=with_provenance(quality_score=0.55)))
+    import_articles(tmp_path, story_article(status="in_review"))  # fixed, but not to publish
+    article = Article.objects.get()
+    assert article.status == Article.Status.IN_REVIEW and not article.held_gates
+
+
+def test_a_correction_keeps_a_live_article_live_whatever_the_gates_say(client, db, tmp_path):
+    with time_machine.travel(NOW - dt.timedelta(days=400), tick=False):  # before the gates
+        import_articles(tmp_path, story_article())
+    Article.objects.update(quality_score=0.5)
+    out = import_articles(
+        tmp_path,
+        story_article(
+            provenance=with_provenance(quality_score=0.5),
+            body=STORY.replace("nine percent", "eight percent"),
+            change={"kind": "correction", "text": "The rise is eight percent, not nine."},
+        ),
+    )
+    assert "article 'water-prices' (#1): updated\n" in out
+    article = Article.objects.get()
+    assert article.is_published()
+    assert "The rise is eight percent, not nine." in client.get(article.get_absolute_url()).text
+    assert "The rise is eight percent, not nine." in client.get("/corrections/").text
+
+
+def test_a_version_the_editor_sent_back_waits_for_an_editor(db, tmp_path, editor):
+    import_articles(tmp_path, story_article(provenance=with_provenance(quality_score=0.55)))
+    article_send_back(actor=editor, article=Article.objects.get(), note="Check the figures.")
+    assert Article.objects.get().status == Article.Status.DRAFT
+
+    out = import_articles(tmp_path, story_article(provenance=with_provenance(quality_score=0.55)))
+    assert "1 unchanged" in out and Article.objects.get().status == Article.Status.DRAFT
+
+    out = import_articles(tmp_path, story_article())  # revised: passes every gate now
+    assert "updated, held for review: an editor sent it back; it waits for one" in out
+    assert "1 held for review." in out
+    assert Article.objects.get().status == Article.Status.IN_REVIEW

@@ -342,3 +342,34 @@ def test_deleting_an_article_deletes_its_record_too(story, editor, clock):
     article_delete(actor=editor, article=story)
     assert not Revision.objects.exists() and not PublicChange.objects.exists()
     assert "Fixed the rate." not in page("/corrections/")
+
+
+def test_corrections_come_back_to_the_cached_page_when_their_article_does(story, editor, clock):
+    edit(story, editor, kind="correction", text="Fixed the rate.")
+    edit(story, editor, status=Article.Status.DRAFT)
+    assert "Fixed the rate." not in page("/corrections/")  # now cached without it
+    edit(story, editor, status=Article.Status.PUBLISHED)
+    assert "Fixed the rate." in page("/corrections/")
+
+
+def test_updates_and_editors_notes_are_no_corrections_in_json_ld(story, editor, clock):
+    clock.move_to(CHANGED)
+    edit(story, editor, kind="update", text="Added the bank's statement.")
+    news = json_ld(page("/articles/rates-held/"))[0]
+    assert "correction" not in news and news["dateModified"] == "2026-04-09T12:00:00+00:00"
+
+
+def test_a_retracted_article_is_listed_as_retracted_for_editors(story, editor, editor_client):
+    edit(story, editor, kind="retraction", text="Withdrawn.")
+    changelist = editor_client.get("/admin/articles/article/").content.decode()
+    assert "Retracted" in changelist and "Scheduled" not in changelist
+
+
+def test_the_import_never_says_a_change_twice(clock, tmp_path, editor):
+    imported(tmp_path, pipeline_article())
+    corrected = pipeline_article(change={"kind": "correction", "text": "Twelve, not ten."})
+    imported(tmp_path, corrected)
+    edit(Article.objects.get(), editor, kind="editors_note", text="Our note.")
+    out, _ = imported(tmp_path, corrected)  # the pipeline retries its file
+    assert "unchanged" in out
+    assert PublicChange.objects.filter(kind="correction").count() == 1

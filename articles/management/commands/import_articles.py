@@ -51,9 +51,9 @@ class Command(BaseCommand):
                     imported = article_import(data=record.data)
                     if dry_run:
                         transaction.set_rollback(True)
-                style = self.style.WARNING if imported.held_gates else self.style.SUCCESS
+                style = self.style.WARNING if imported.is_held else self.style.SUCCESS
                 self.stdout.write(f"{record.source}: {record.label}: {imported}", style)
-                return str(imported.outcome), bool(imported.held_gates)
+                return str(imported.outcome), imported.is_held
             except ImportProblem as caught:
                 problem = caught
             except IntegrityError:
