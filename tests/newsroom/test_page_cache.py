@@ -131,7 +131,6 @@ def test_editing_an_article_in_the_admin_refreshes_its_pages(
         "tags": "Go",
         "origin": "human",
         "status": "published",
-        "provenance": {"origin": "human"},
         "published_at_0": published_at.date().isoformat(),
         "published_at_1": published_at.time().isoformat("seconds"),
         "references-TOTAL_FORMS": "1",
