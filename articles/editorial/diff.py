@@ -138,8 +138,13 @@ def _words(before: str, after: str, budget: list[int]) -> str:
         return _changed(before, after)
     parts = []
     for operation, old_start, old_end, new_start, new_end in opcodes:
-        removed, added = "".join(old[old_start:old_end]), "".join(new[new_start:new_end])
-        parts.append(escape(added) if operation == "equal" else _changed(removed, added))
+        removed, added = old[old_start:old_end], new[new_start:new_end]
+        if operation == "equal":
+            parts.append(escape("".join(added)))
+        elif len(removed) == len(added):  # word for word, the spaces between them unmarked
+            parts += [_changed(was, now) for was, now in zip(removed, added, strict=True)]
+        else:
+            parts.append(_changed("".join(removed), "".join(added)))
     return "".join(parts)
 
 
