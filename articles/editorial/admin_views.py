@@ -172,6 +172,8 @@ class EditorialAdminViews:
                         change_text=form.cleaned_data.get("change_text", ""),
                     )
             except ValidationError as error:
+                if gone := self._gone(request, article, error):
+                    return gone
                 _add_errors(form, error)
             else:
                 self.message_user(
@@ -197,17 +199,25 @@ class EditorialAdminViews:
         article = self._viewable_article(request, article_id)
         if not may_publish(request.user):
             raise PermissionDenied("Only editors approve articles or send them back.")
-        form = ReviewForm(request.POST or None)
+        revision = article.revisions.order_by("-number").first()
+        form = ReviewForm(request.POST or None, revision=revision)
         if request.method == "POST" and form.is_valid():
             note = form.cleaned_data["note"]
             approves = form.cleaned_data["decision"] == ReviewForm.APPROVE
             try:
                 with transaction.atomic():
                     if approves:
-                        services.article_approve(actor=request.user, article=article, note=note)
+                        services.article_approve(
+                            actor=request.user,
+                            article=article,
+                            note=note,
+                            revision_number=form.cleaned_data.get("revision"),
+                        )
                     else:
                         services.article_send_back(actor=request.user, article=article, note=note)
             except ValidationError as error:
+                if gone := self._gone(request, article, error):
+                    return gone
                 _add_errors(form, error)
             else:
                 done = "Approved" if approves else "Sent back to draft"
@@ -215,7 +225,6 @@ class EditorialAdminViews:
                 return HttpResponseRedirect(
                     reverse("admin:articles_article_change", args=[article.pk])
                 )
-        revision = article.revisions.order_by("-number").first()
         return self._render(
             request,
             "review.html",
@@ -243,6 +252,13 @@ class EditorialAdminViews:
             self.message_user(request, f"Approved {approved} article(s).", messages.SUCCESS)
         if refusals:
             self.message_user(request, "Not approved: " + " ".join(refusals), messages.ERROR)
+
+    def _gone(self, request, article, error: ValidationError) -> HttpResponseRedirect | None:
+        """Say so and go to the article list if the article was deleted meanwhile."""
+        if Article.objects.filter(pk=article.pk).exists():
+            return None
+        self.message_user(request, " ".join(error.messages), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
 
     def _viewable_article(self, request, article_id, *, full=False) -> Article:
         articles = Article.objects.select_related("section")
