@@ -57,6 +57,15 @@ class ThisChangeFields(PublicChangeFields):
         "the gates and this reason.",
     )
 
+    # Set by the admin (`get_form`): the fields that do not apply to this article and user,
+    # left out so that a value posted for them is ignored, not an error nobody sees.
+    absent_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.absent_fields:
+            del self.fields[name]
+
     def clean(self):
         cleaned_data = super().clean()
         stored = self.instance  # still as stored: the form sets its fields after clean()

@@ -223,3 +223,22 @@ def test_the_services_refuse_an_article_deleted_meanwhile(editor, in_review):
         with pytest.raises(ValidationError) as refusal:
             decide()
         assert refusal.value.messages == [deleted]
+
+
+def test_a_writer_reads_the_review_box_without_its_buttons(editor_client, writer, in_review):
+    sent_back = {"decision": "send_back", "note": "Cite the minutes."}
+    editor_client.post(review_url(in_review), sent_back)
+    assert review_url(in_review) in editor_client.get(change_url(in_review)).content.decode()
+    editor_client.force_login(writer)
+    page = editor_client.get(change_url(in_review)).content.decode()
+    assert 'id="review"' in page and "Cite the minutes." in page and "Sent back" in page
+    assert review_url(in_review) not in page
+
+
+def test_a_writer_posting_a_reason_to_publish_anyway_has_it_ignored(client, writer, held):
+    client.force_login(writer)
+    data = change_form(held, body="A claim, sourced.", override_reason="Trust me.")
+    assert client.post(change_url(held), data).status_code == 302
+    held.refresh_from_db()
+    assert held.body == "A claim, sourced." and held.status == "in_review"
+    assert not Review.objects.exists()
