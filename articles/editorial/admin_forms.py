@@ -57,6 +57,15 @@ class ThisChangeFields(PublicChangeFields):
         "the gates and this reason.",
     )
 
+    # Set by the admin (`get_form`): the fields that do not apply to this article and user,
+    # left out so that a value posted for them is ignored, not an error nobody sees.
+    absent_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.absent_fields:
+            del self.fields[name]
+
     def clean(self):
         cleaned_data = super().clean()
         stored = self.instance  # still as stored: the form sets its fields after clean()
@@ -105,12 +114,33 @@ class RestoreForm(PublicChangeFields):
 
 class ReviewForm(forms.Form):
     APPROVE, SEND_BACK = "approve", "send_back"
+    CHOOSE = "Choose “Approve” or “Send back to draft”."
 
     decision = forms.ChoiceField(
-        choices=[(APPROVE, "Approve"), (SEND_BACK, "Send back")], widget=forms.HiddenInput
+        choices=[(APPROVE, "Approve"), (SEND_BACK, "Send back")],
+        widget=forms.HiddenInput,
+        error_messages={"required": CHOOSE, "invalid_choice": CHOOSE},
     )
+    # The revision the editor read: an approval is refused if the article changed since.
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
         help_text="Optional for an approval; to send an article back, say what needs to change.",
     )
+
+    def __init__(self, *args, revision: Revision | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if revision is None:  # written before revisions were kept: as it now reads
+            del self.fields["revision"]
+        else:
+            self.fields["revision"].initial = revision.number
+
+    def clean(self):
+        cleaned_data = super().clean()
+        approves = cleaned_data.get("decision") == self.APPROVE
+        if approves and "revision" in self.fields and not cleaned_data.get("revision"):
+            self.add_error(
+                None, "The page did not say which revision you read: open it again to approve."
+            )
+        return cleaned_data

@@ -82,21 +82,23 @@ class EditorialAdminViews:
 
     def get_fieldsets(self, request, obj=None):
         """Add "This change", with the fields that apply to this article and user."""
-        fields = []
-        if obj is not None and obj.is_readable():
-            fields += ["change_kind", "change_text"]
-        if obj is not None and obj.held_gates and may_publish(request.user):
-            fields.append("override_reason")
-        fields.append("history_message")
+        fields = _this_change_fields(request, obj)
         return [*super().get_fieldsets(request, obj), ("This change", {"fields": fields})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """Return the article form without the "This change" fields that do not apply."""
+        form = super().get_form(request, obj, change, **kwargs)
+        absent = [name for name in THIS_CHANGE if name not in _this_change_fields(request, obj)]
+        return type(form.__name__, (form,), {"absent_fields": tuple(absent)})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             revisions = obj.revisions.defer("snapshot").prefetch_related("public_changes")
             context["history"] = history_rows(list(revisions[: LATEST + 1]))[:LATEST]
+            # Everyone who may view the article reads its reviews (a send-back note is
+            # addressed to its writer); only editors decide.
             context["may_review"] = may_publish(request.user)
-            if context["may_review"]:
-                context["reviews"] = obj.reviews.select_related("revision")[:LATEST]
+            context["reviews"] = obj.reviews.select_related("revision")[:LATEST]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def revisions_view(self, request, article_id):
@@ -172,6 +174,8 @@ class EditorialAdminViews:
                         change_text=form.cleaned_data.get("change_text", ""),
                     )
             except ValidationError as error:
+                if gone := self._gone(request, article, error):
+                    return gone
                 _add_errors(form, error)
             else:
                 self.message_user(
@@ -197,17 +201,25 @@ class EditorialAdminViews:
         article = self._viewable_article(request, article_id)
         if not may_publish(request.user):
             raise PermissionDenied("Only editors approve articles or send them back.")
-        form = ReviewForm(request.POST or None)
+        revision = article.revisions.order_by("-number").first()
+        form = ReviewForm(request.POST or None, revision=revision)
         if request.method == "POST" and form.is_valid():
             note = form.cleaned_data["note"]
             approves = form.cleaned_data["decision"] == ReviewForm.APPROVE
             try:
                 with transaction.atomic():
                     if approves:
-                        services.article_approve(actor=request.user, article=article, note=note)
+                        services.article_approve(
+                            actor=request.user,
+                            article=article,
+                            note=note,
+                            revision_number=form.cleaned_data.get("revision"),
+                        )
                     else:
                         services.article_send_back(actor=request.user, article=article, note=note)
             except ValidationError as error:
+                if gone := self._gone(request, article, error):
+                    return gone
                 _add_errors(form, error)
             else:
                 done = "Approved" if approves else "Sent back to draft"
@@ -215,7 +227,6 @@ class EditorialAdminViews:
                 return HttpResponseRedirect(
                     reverse("admin:articles_article_change", args=[article.pk])
                 )
-        revision = article.revisions.order_by("-number").first()
         return self._render(
             request,
             "review.html",
@@ -244,6 +255,13 @@ class EditorialAdminViews:
         if refusals:
             self.message_user(request, "Not approved: " + " ".join(refusals), messages.ERROR)
 
+    def _gone(self, request, article, error: ValidationError) -> HttpResponseRedirect | None:
+        """Say so and go to the article list if the article was deleted meanwhile."""
+        if Article.objects.filter(pk=article.pk).exists():
+            return None
+        self.message_user(request, " ".join(error.messages), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+
     def _viewable_article(self, request, article_id, *, full=False) -> Article:
         articles = Article.objects.select_related("section")
         if not full:
@@ -265,6 +283,22 @@ class EditorialAdminViews:
                 **context,
             },
         )
+
+
+THIS_CHANGE = ("change_kind", "change_text", "override_reason", "history_message")
+
+
+def _this_change_fields(request, obj) -> list[str]:
+    """Return the "This change" fields that apply to article `obj` (None: a new one) and the
+    user: a public change once readers could open it, an override while the gates hold it
+    and the user is an editor, and always the note for the history."""
+    fields = []
+    if obj is not None and obj.is_readable():
+        fields += ["change_kind", "change_text"]
+    if obj is not None and obj.held_gates and may_publish(request.user):
+        fields.append("override_reason")
+    fields.append("history_message")
+    return fields
 
 
 def _number(value) -> int | None:

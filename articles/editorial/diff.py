@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import re
+from collections import Counter
 
 from django.utils import timezone
 from django.utils.html import escape
@@ -22,9 +23,16 @@ from references.models import Reference
 # Compared word by word; the others value by value.
 TEXT_FIELDS = ("title", "dek", "body")
 FIELDS = ("byline", "section", *PROVENANCE_FIELDS, "status", "published_at", "featured", "slug")
-# Words, punctuation marks, and the spaces and line breaks between them: spaces are tokens too,
-# so paragraphs stay, and "fox." → "fox jumps." inserts one word instead of replacing two.
-TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+# Paragraphs (lines), each with the line breaks before it; then, inside a changed paragraph,
+# words and punctuation marks, each with the spaces before it, so "fox." → "fox jumps." inserts
+# " jumps" and spaces are never compared with each other.
+PARAGRAPH = re.compile(r"\n*[^\n]+|\n+")
+TOKEN = re.compile(r"\s*\w+|\s*[^\w\s]|\s+")
+# Bounds on the matcher's work (see _work): a changed block that could take more, or more than
+# what is left of the whole text's, is shown as deleted and inserted paragraphs. A paragraph
+# of prose takes a few ten thousand at most.
+BLOCK_WORK = 4_000_000
+TEXT_WORK = 20_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,21 +107,106 @@ def compare(before: dict, after: dict) -> Comparison:
 
 def word_diff(before: str, after: str) -> SafeString:
     """Return `after` as HTML with the words added since `before` in <ins> and those removed
-    in <del>, spaces and line breaks kept."""
-    old, new = TOKEN.findall(before), TOKEN.findall(after)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    in <del>, spaces and line breaks kept.
+
+    Paragraphs are compared first, then the words of the paragraphs that changed, one
+    paragraph with the one that replaced it.
+    """
+    old, new = PARAGRAPH.findall(before), PARAGRAPH.findall(after)
+    budget = [TEXT_WORK]
+    opcodes = _opcodes(old, new, budget)
+    if opcodes is None:
+        return mark_safe(_changed(before, after))
     parts = []
-    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
-        removed = escape("".join(old[old_start:old_end]))
-        added = escape("".join(new[new_start:new_end]))
+    for operation, old_start, old_end, new_start, new_end in opcodes:
+        removed, added = old[old_start:old_end], new[new_start:new_end]
         if operation == "equal":
-            parts.append(added)
-            continue
-        if removed:
-            parts.append(f"<del>{removed}</del>")
-        if added:
-            parts.append(f"<ins>{added}</ins>")
-    return mark_safe("".join(parts))  # every piece is escaped above
+            parts.append(escape("".join(added)))
+        elif len(removed) == len(added):
+            parts += [_words(was, now, budget) for was, now in zip(removed, added, strict=True)]
+        else:
+            parts.append(_words("".join(removed), "".join(added), budget))
+    return mark_safe("".join(parts))  # every piece is escaped in _words, _changed and above
+
+
+def _words(before: str, after: str, budget: list[int]) -> str:
+    """Return the escaped word diff of one changed block, or the block deleted and inserted
+    whole if comparing its words would take more than the budget left."""
+    old, new = TOKEN.findall(before), TOKEN.findall(after)
+    opcodes = _opcodes([_key(token) for token in old], [_key(token) for token in new], budget)
+    if opcodes is None:
+        return _changed(before, after)
+    parts = []
+    for operation, old_start, old_end, new_start, new_end in opcodes:
+        removed, added = old[old_start:old_end], new[new_start:new_end]
+        if operation == "equal":
+            parts.append(escape("".join(added)))
+        elif len(removed) == len(added):  # word for word, the spaces between them unmarked
+            parts += [_changed(was, now) for was, now in zip(removed, added, strict=True)]
+        else:
+            parts.append(_changed("".join(removed), "".join(added)))
+    return "".join(parts)
+
+
+def _key(token: str) -> str:
+    """Return what a token is compared by: its word, and whether a space or a line break
+    (one, or a paragraph's) comes before it; not how many spaces."""
+    word = token.lstrip()
+    space = token[: len(token) - len(word)]
+    breaks = space.count("\n")
+    return ("\n\n" if breaks > 1 else "\n" if breaks else " " if space else "") + word
+
+
+def _opcodes(old: list[str], new: list[str], budget: list[int]) -> list[tuple] | None:
+    """Return difflib's opcodes from `old` to `new`, or None if finding them would take more
+    than BLOCK_WORK or the budget left (which this spends)."""
+    # What both start and end with costs nothing to compare.
+    start, most = 0, min(len(old), len(new))
+    while start < most and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < most - start and old[-end - 1] == new[-end - 1]:
+        end += 1
+    old_middle, new_middle = old[start : len(old) - end], new[start : len(new) - end]
+    work = _work(old_middle, new_middle)
+    if work > min(BLOCK_WORK, budget[0]):
+        return None
+    budget[0] -= work
+    opcodes = [("equal", 0, start, 0, start)] if start else []
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        opcodes.append(
+            (operation, start + old_start, start + old_end, start + new_start, start + new_end)
+        )
+    if end:
+        opcodes.append(("equal", len(old) - end, len(old), len(new) - end, len(new)))
+    return opcodes
+
+
+def _work(old: list[str], new: list[str]) -> int:
+    """Return at most how many pairs of equal elements the matcher looks at to compare `old`
+    with `new`: each of its passes looks at every pair once, and it makes a pass for each
+    block it finds, and one between."""
+    counts = Counter(new)
+    pairs = sum(counts[element] for element in old)
+    return pairs * (2 * min(len(old), len(new)) + 1)
+
+
+def _changed(removed: str, added: str) -> str:
+    """Return `removed` in <del> and `added` in <ins>, escaped, the spaces they both start
+    with kept outside the marks."""
+    space = ""
+    if removed and added:
+        space = re.match(r"\s*", removed)[0]
+        if not added.startswith(space):
+            space = ""
+        removed, added = removed[len(space) :], added[len(space) :]
+    parts = [escape(space)]
+    if removed:
+        parts.append(f"<del>{escape(removed)}</del>")
+    if added:
+        parts.append(f"<ins>{escape(added)}</ins>")
+    return "".join(parts)
 
 
 def _reference_changes(before: list[dict], after: list[dict]) -> list[ReferenceChange]:

@@ -7,6 +7,7 @@ its record are stored together or not at all.
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,8 @@ PROVENANCE_FIELDS = (
     "quality_score",
 )
 GATES_REVIEWER = "the publication gates"
+# C0 control characters but tab and line breaks, and DEL: invisible, or worse, on the page.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PUBLISHING_FIELDS = ("status", "published_at", "featured", "slug")
 REFERENCE_FIELDS = ("number", "publisher", "title", "url", "accessed_at")
 
@@ -88,7 +91,23 @@ def author_fields(actor: Actor) -> dict:
 
 def check_public_change(edit: Edit, *, was_readable: bool) -> None:
     """Refuse a public change that cannot be recorded, naming the field to fix."""
+    hidden = sorted(set(CONTROL.findall(edit.change_text)))
+    if hidden:
+        codes = ", ".join(f"U+{ord(character):04X}" for character in hidden)
+        raise ValidationError(
+            {
+                "change_text": f"What readers are told contains control characters ({codes}), "
+                "which readers cannot see: remove them."
+            }
+        )
     if not edit.change_kind:
+        if edit.change_text.strip():
+            raise ValidationError(
+                {
+                    "change_text": "A silent fix tells readers nothing: choose the kind of "
+                    "change, or clear this text."
+                }
+            )
         return
     if edit.change_kind not in PublicChange.Kind.values:
         raise ValidationError({"change_kind": f"{edit.change_kind!r} is not a kind of change."})

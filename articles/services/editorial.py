@@ -37,7 +37,7 @@ def article_restore(
     if revision.article_id != article.pk:
         raise ValidationError(f"Revision {revision.number} is not a revision of “{article}”.")
     snapshot = revision.snapshot
-    current = Article.objects.select_for_update().get(pk=article.pk)
+    current = _locked(article)
     section = Section.objects.filter(pk=snapshot["section_id"]).first()
     if section is None:
         raise ValidationError(
@@ -78,10 +78,22 @@ def article_restore(
 
 
 @transaction.atomic
-def article_approve(*, actor: Actor, article: Article, note: str = "") -> Review:
-    """Record that `actor`, an editor, approves the article as it now reads."""
+def article_approve(
+    *, actor: Actor, article: Article, note: str = "", revision_number: int | None = None
+) -> Review:
+    """Record that `actor`, an editor, approves the article as it now reads.
+
+    With `revision_number`, the revision the editor read: refused if the article has changed
+    since, so an approval never covers text its editor did not see.
+    """
     _check_may_review(actor)
-    current = Article.objects.select_for_update().get(pk=article.pk)
+    current = _locked(article)
+    latest = _latest_revision(current)
+    if revision_number is not None and (latest is None or latest.number != revision_number):
+        now = f"revision {latest.number} now" if latest else "no revision now"
+        raise ValidationError(
+            f"The article changed since you opened it ({now}): read it again before approving."
+        )
     current.reviewed_at = timezone.now()
     # Rendered again: the page's disclosure says when an editor reviewed it.
     article_update(actor=actor, article=current)
@@ -101,7 +113,7 @@ def article_send_back(*, actor: Actor, article: Article, note: str) -> Review:
     _check_may_review(actor)
     if not note.strip():
         raise ValidationError({"note": "Say what needs to change before it can be approved."})
-    current = Article.objects.select_for_update().get(pk=article.pk)
+    current = _locked(article)
     if current.status != Article.Status.IN_REVIEW:
         raise ValidationError(
             f"“{current}” is {current.get_status_display().lower()}, not in review: only an "
@@ -122,6 +134,16 @@ def article_send_back(*, actor: Actor, article: Article, note: str) -> Review:
         note=note.strip(),
         **reviewer_fields(actor),
     )
+
+
+def _locked(article: Article) -> Article:
+    """Return `article` as stored, locked for this transaction; refuse if it was deleted."""
+    try:
+        return Article.objects.select_for_update().get(pk=article.pk)
+    except Article.DoesNotExist:
+        raise ValidationError(
+            f"“{article}” no longer exists: someone deleted it meanwhile."
+        ) from None
 
 
 def _check_may_review(actor: Actor) -> None:

@@ -1,9 +1,12 @@
 """An edit of an article readers can see says what readers are told: nothing (a silent fix),
 or a correction, clarification, update, editor's note or retraction."""
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from articles.editorial.models import PublicChange, Revision
+from articles.editorial.recording import Edit, check_public_change
 from tests.editorial.conftest import change_form, change_url, form_errors
 
 
@@ -65,11 +68,52 @@ def test_a_public_change_needs_what_readers_are_told(editor_client, make_article
 
 
 def test_an_article_never_published_gets_no_public_change(editor_client, make_article):
+    """The form has no public change for a draft: values posted for one by hand are ignored,
+    never an error on a field the page does not show."""
     draft = make_article(status="draft", published_at=None)
-    data = change_form(draft, change_kind="correction", change_text="Readers never saw this.")
-    errors = form_errors(editor_client.post(change_url(draft), data))
-    assert "save this one as a silent fix" in " ".join(errors["change_kind"])
+    data = change_form(
+        draft,
+        body="Edited.",
+        change_kind="correction",
+        change_text="Readers never saw this.",
+        override_reason="Nothing held it.",
+    )
+    assert editor_client.post(change_url(draft), data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.body == "Edited."
     assert not PublicChange.objects.exists()
+
+
+def test_a_silent_fix_with_words_for_readers_is_refused(editor_client, make_article):
+    article = make_article(body="The bridge cost 4 million.")
+    data = change_form(article, body="It cost 40 million.", change_kind="", change_text="Fixed.")
+    errors = form_errors(editor_client.post(change_url(article), data))
+    assert errors["change_text"] == [
+        "A silent fix tells readers nothing: choose the kind of change, or clear this text."
+    ]
+    article.refresh_from_db()
+    assert article.body == "The bridge cost 4 million."
+    with pytest.raises(ValidationError) as refusal:
+        check_public_change(Edit(change_text="Fixed."), was_readable=True)
+    assert list(refusal.value.error_dict) == ["change_text"]
+
+
+@pytest.mark.parametrize("text", ["Fixed\x0b the sum.", "\x1b[31mFixed", "Fixed\x7f"])
+def test_words_for_readers_with_control_characters_are_refused(editor_client, make_article, text):
+    article = make_article(body="The bridge cost 4 million.")
+    data = change_form(article, body="It cost 40 million.", change_kind="update", change_text=text)
+    errors = form_errors(editor_client.post(change_url(article), data))
+    assert "contains control characters (U+" in " ".join(errors["change_text"])
+    assert "which readers cannot see" in " ".join(errors["change_text"])
+    assert not PublicChange.objects.exists()
+
+
+def test_words_for_readers_keep_tabs_and_line_breaks(editor_client, make_article):
+    article = make_article(body="The bridge cost 4 million.")
+    text = "We gave the wrong sum.\r\n\tIt is 40 million."
+    data = change_form(article, body="It cost 40 million.", change_kind="update", change_text=text)
+    assert editor_client.post(change_url(article), data).status_code == 302
+    assert PublicChange.objects.get().text == text
 
 
 def test_the_editorial_record_is_browsed_not_edited(editor_client, make_article):

@@ -1,5 +1,7 @@
 """Every write leaves a revision; the admin lists them and compares any two, word by word."""
 
+import difflib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -135,3 +137,49 @@ def test_history_pages_take_the_same_queries_however_many_revisions(
     with django_assert_num_queries(len(few)):
         assert editor_client.get(page(article)).status_code == 200
     assert article.revisions.count() == 8
+
+
+class CountingMatcher(difflib.SequenceMatcher):
+    """A SequenceMatcher that counts the pairs of equal elements its passes look at, and
+    stops a comparison that looks at more than LOOKS."""
+
+    LOOKS = 1_000_000
+    looks = 0
+
+    def find_longest_match(self, alo=0, ahi=None, blo=0, bhi=None):
+        ahi = len(self.a) if ahi is None else ahi
+        looked = sum(len(self.b2j.get(self.a[i], ())) for i in range(alo, ahi))
+        CountingMatcher.looks += looked
+        assert CountingMatcher.looks <= self.LOOKS, "the comparison is quadratic"
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def long_body(words: list[str], every: int = 7, by: str = "") -> str:
+    """Return 10,000 words as 100 paragraphs; with `by`, every `every`-th word replaced."""
+    marked = [by if by and index % every == 0 else word for index, word in enumerate(words)]
+    return "\n\n".join(" ".join(marked[start : start + 100]) for start in range(0, 10_000, 100))
+
+
+def test_a_long_rewritten_body_is_compared_without_quadratic_work(
+    editor_client, make_article, monkeypatch
+):
+    common = ["the", "a", "of", "council", "budget", "water", "and", "to", "in", "said"]
+    words = [common[i % 10] if i % 3 else f"word{i % 997}" for i in range(10_000)]
+    article = make_article(status="draft", published_at=None, body=long_body(words))
+    pipeline_update(article, body=long_body(words, by="changed"))
+    monkeypatch.setattr(difflib, "SequenceMatcher", CountingMatcher)
+    page = editor_client.get(compare_url(article, "?to=2")).content.decode()
+    assert page.count("<ins>changed</ins>") == 10_000 // 7 + 1
+    assert "<del>word0</del><ins>changed</ins> a of word3 budget water word6 <del>to</del>" in page
+    assert "\n\nthe a word102 council budget <del>word105</del><ins>changed</ins> and" in page
+
+
+def test_a_huge_changed_paragraph_is_shown_deleted_and_inserted(
+    editor_client, make_article, monkeypatch
+):
+    words = ["the" if i % 2 else f"x{i}" for i in range(10_000)]
+    article = make_article(status="draft", published_at=None, body=" ".join(words))
+    pipeline_update(article, body=" ".join(["the" if i % 2 else f"y{i}" for i in range(10_000)]))
+    monkeypatch.setattr(difflib, "SequenceMatcher", CountingMatcher)
+    page = editor_client.get(compare_url(article, "?to=2")).content.decode()
+    assert "<del>x0 the x2 the" in page and "<ins>y0 the y2 the" in page

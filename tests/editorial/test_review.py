@@ -2,10 +2,18 @@
 lifted only by an editor's recorded reason. Writers do neither."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from articles.editorial.admin_views import EditorialAdminViews
 from articles.editorial.models import Review
 from articles.models import Article
+from articles.services import (
+    article_approve,
+    article_delete,
+    article_restore,
+    article_send_back,
+)
 from tests.editorial.conftest import change_form, change_url, form_errors, pipeline_update
 
 HELD = [{"gate": "references", "message": "It has 1 reference; 2 are needed."}]
@@ -28,8 +36,14 @@ def held(in_review):
     return in_review
 
 
+def approval(article, note=""):
+    """Return the review form's POST data approving `article` as it now reads."""
+    latest = article.revisions.order_by("-number").first()
+    return {"decision": "approve", "note": note, "revision": latest.number}
+
+
 def test_an_editor_approves_the_revision_as_it_reads(editor_client, editor, in_review):
-    response = editor_client.post(review_url(in_review), {"decision": "approve", "note": "Solid."})
+    response = editor_client.post(review_url(in_review), approval(in_review, "Solid."))
     assert response.status_code == 302
     review = Review.objects.get(article=in_review)
     assert (review.decision, review.reviewer, review.note) == ("approved", editor, "Solid.")
@@ -41,7 +55,7 @@ def test_an_editor_approves_the_revision_as_it_reads(editor_client, editor, in_r
 
 
 def test_a_later_pipeline_change_needs_a_new_approval(editor_client, in_review):
-    editor_client.post(review_url(in_review), {"decision": "approve", "note": ""})
+    editor_client.post(review_url(in_review), approval(in_review))
     in_review.refresh_from_db()
     approved = in_review.revisions.order_by("-number").first()
     pipeline_update(in_review, body="A claim, regenerated.")
@@ -50,7 +64,7 @@ def test_a_later_pipeline_change_needs_a_new_approval(editor_client, in_review):
     assert (
         "Not approved as it now reads." in editor_client.get(change_url(in_review)).content.decode()
     )
-    editor_client.post(review_url(in_review), {"decision": "approve", "note": ""})
+    editor_client.post(review_url(in_review), approval(in_review))
     latest = Review.objects.filter(article=in_review).first()
     assert latest.revision.number == approved.number + 1
 
@@ -143,3 +157,88 @@ def test_publishing_in_bulk_leaves_a_held_article_held(editor_client, held, make
     assert "1 article(s) left as they were" in page and "It has 1 reference" in page
     held.refresh_from_db()
     assert held.status == "in_review"
+
+
+def test_an_approval_is_refused_if_the_article_changed_since_the_editor_read_it(
+    editor_client, in_review
+):
+    page = editor_client.get(review_url(in_review)).content.decode()
+    assert 'name="revision" value="1"' in page
+    pipeline_update(in_review, body="A claim, regenerated.")
+    response = editor_client.post(
+        review_url(in_review), {"decision": "approve", "note": "", "revision": "1"}
+    )
+    assert response.status_code == 200
+    assert (
+        "The article changed since you opened it (revision 2 now): read it again before "
+        "approving." in response.content.decode()
+    )
+    in_review.refresh_from_db()
+    assert in_review.reviewed_at is None and not Review.objects.exists()
+    response = editor_client.post(review_url(in_review), approval(in_review))
+    assert response.status_code == 302
+    assert Review.objects.get().revision.number == 2
+
+
+def test_the_service_approves_only_the_revision_named(editor, in_review):
+    pipeline_update(in_review, body="A claim, regenerated.")
+    with pytest.raises(ValidationError, match=r"revision 2 now"):
+        article_approve(actor=editor, article=in_review, revision_number=1)
+    assert article_approve(actor=editor, article=in_review, revision_number=2).revision.number == 2
+
+
+@pytest.mark.parametrize("decision", [None, "", "publish"])
+def test_a_missing_or_unknown_decision_is_a_visible_error(editor_client, in_review, decision):
+    data = {"note": "", "revision": "1"} | ({} if decision is None else {"decision": decision})
+    response = editor_client.post(review_url(in_review), data)
+    assert response.status_code == 200
+    assert "Choose “Approve” or “Send back to draft”." in response.content.decode()
+    assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize("decision", ["approve", "send_back"])
+def test_reviewing_an_article_deleted_meanwhile_says_so(
+    editor_client, editor, in_review, monkeypatch, decision
+):
+    stale = Article.objects.get(pk=in_review.pk)
+    article_delete(actor=editor, article=in_review)
+    monkeypatch.setattr(
+        EditorialAdminViews, "_viewable_article", lambda self, request, article_id, **kw: stale
+    )
+    data = {"decision": decision, "note": "Redo.", "revision": "1"}
+    response = editor_client.post(review_url(stale), data, follow=True)
+    assert response.redirect_chain[-1] == (CHANGELIST, 302)
+    assert f"“{stale}” no longer exists: someone deleted it meanwhile." in response.content.decode()
+
+
+def test_the_services_refuse_an_article_deleted_meanwhile(editor, in_review):
+    revision = in_review.revisions.get()
+    article_delete(actor=editor, article=Article.objects.get(pk=in_review.pk))
+    deleted = f"“{in_review}” no longer exists: someone deleted it meanwhile."
+    for decide in (
+        lambda: article_approve(actor=editor, article=in_review),
+        lambda: article_send_back(actor=editor, article=in_review, note="Redo."),
+        lambda: article_restore(actor=editor, article=in_review, revision=revision),
+    ):
+        with pytest.raises(ValidationError) as refusal:
+            decide()
+        assert refusal.value.messages == [deleted]
+
+
+def test_a_writer_reads_the_review_box_without_its_buttons(editor_client, writer, in_review):
+    sent_back = {"decision": "send_back", "note": "Cite the minutes."}
+    editor_client.post(review_url(in_review), sent_back)
+    assert review_url(in_review) in editor_client.get(change_url(in_review)).content.decode()
+    editor_client.force_login(writer)
+    page = editor_client.get(change_url(in_review)).content.decode()
+    assert 'id="review"' in page and "Cite the minutes." in page and "Sent back" in page
+    assert review_url(in_review) not in page
+
+
+def test_a_writer_posting_a_reason_to_publish_anyway_has_it_ignored(client, writer, held):
+    client.force_login(writer)
+    data = change_form(held, body="A claim, sourced.", override_reason="Trust me.")
+    assert client.post(change_url(held), data).status_code == 302
+    held.refresh_from_db()
+    assert held.body == "A claim, sourced." and held.status == "in_review"
+    assert not Review.objects.exists()
