@@ -1,6 +1,6 @@
 """Editors' decisions on articles: restore an earlier revision, approve, send back.
 
-Each goes through `article_update` or `article_set_status`, so it is checked, recorded as a
+Each goes through `article_update`, so it is checked, recorded as a
 revision and shown to readers as every other write is.
 """
 
@@ -14,7 +14,7 @@ from articles.editorial.models import Review, Revision
 from articles.editorial.recording import PROVENANCE_FIELDS, Edit, reviewer_fields
 from articles.models import Article, Section
 from articles.roles import Actor, Pipeline, may_publish
-from articles.services.articles import article_set_status, article_update
+from articles.services.articles import article_update
 from references.models import Reference
 
 # What a restore brings back; status, publication date, featured and slug stay as they are.
@@ -120,10 +120,13 @@ def article_send_back(*, actor: Actor, article: Article, note: str) -> Review:
             "article in review is sent back."
         )
     reviewed = current.revisions.order_by("-number").first()
-    article_set_status(
+    current.status = Article.Status.DRAFT
+    # The editor has decided: whatever the gates said is in their record, and the next version
+    # is judged afresh (or waits for an editor, if the pipeline sends it).
+    current.held_gates = []
+    article_update(
         actor=actor,
         article=current,
-        status=Article.Status.DRAFT,
         edit=Edit(via=Revision.Via.ADMIN, message=f"Sent back: {note.strip()}"),
     )
     return Review.objects.create(

@@ -484,7 +484,8 @@ def test_a_correction_keeps_a_live_article_live_whatever_the_gates_say(client, d
 def test_a_version_the_editor_sent_back_waits_for_an_editor(db, tmp_path, editor):
     import_articles(tmp_path, story_article(provenance=with_provenance(quality_score=0.55)))
     article_send_back(actor=editor, article=Article.objects.get(), note="Check the figures.")
-    assert Article.objects.get().status == Article.Status.DRAFT
+    article = Article.objects.get()
+    assert article.status == Article.Status.DRAFT and article.held_gates == []
 
     out = import_articles(tmp_path, story_article(provenance=with_provenance(quality_score=0.55)))
     assert "1 unchanged" in out and Article.objects.get().status == Article.Status.DRAFT
