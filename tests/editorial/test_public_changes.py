@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from articles.editorial.models import PublicChange, Revision
 from articles.editorial.recording import Edit
@@ -53,6 +54,11 @@ def edit(article, actor, *, kind="", text="", **fields):
     )
 
 
+def local_iso(moment):
+    """`moment` as pages write it: in the site's time zone (TIME_ZONE)."""
+    return timezone.localtime(moment).isoformat()
+
+
 def page(url):
     return Client().get(url).content.decode()
 
@@ -81,8 +87,9 @@ def test_a_correction_is_dated_at_the_top_of_the_article_and_sets_its_updated_da
     top = before_body(html)
     assert "<strong>Correction</strong>" in top
     assert "An earlier version said rates were held at 5 percent. They were held at 4." in top
-    assert '<time datetime="2026-04-09T12:00:00+00:00">April 9, 2026</time>' in top
-    assert 'Updated <time datetime="2026-04-09T12:00:00+00:00">April 9, 2026</time>' in top
+    shown = f'<time datetime="{local_iso(CHANGED)}">April 9, 2026</time>'
+    assert shown in top
+    assert f"Updated {shown}" in top
     assert "Changes to this article" in after_body(html)
     assert "as expected" in html
 
@@ -136,7 +143,7 @@ def test_json_ld_and_feeds_agree_with_the_page(story, editor, clock):
     html = page("/articles/rates-held/")
     news = json_ld(html)[0]
     assert news["dateModified"] == "2026-04-09T12:00:00+00:00"
-    assert meta(html, "property", "article:modified_time") == "2026-04-09T12:00:00+00:00"
+    assert meta(html, "property", "article:modified_time") == local_iso(CHANGED)
     assert news["correction"] == [
         {
             "@type": "CorrectionComment",
