@@ -37,6 +37,11 @@ logger = logging.getLogger("newsroom.changes")
 
 # Sent once per committed transaction that changed what readers see, with `keys` (a frozenset).
 content_changed = Signal()
+# Sent inside the transaction of every article write, with `article` (as saved; as it was, for
+# a delete), `before` and `after` (ArticleState; None for "did not exist"), `public_change` (the
+# kind of public change it announced, or "") and `revised` (it recorded a revision). What must
+# follow a write durably, such as webhook events, is stored with the write or not at all.
+article_written = Signal()
 
 SITE = "site"
 ALL_ARTICLES = "list:all"

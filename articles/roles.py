@@ -62,12 +62,17 @@ def ensure_groups(apps) -> None:
 class Pipeline:
     """The generation pipeline as an actor: the import, `load_demo`, and machine clients.
 
-    It hands over finished articles: it creates, updates and publishes what it imports (and the
-    sections, pages and tags they need), and never deletes.
+    It hands over finished articles: it creates and updates what it imports (and the sections,
+    pages and tags they need), publishes when `publishes` (an API token without the publish
+    scope does not), and never deletes.
     """
 
+    def __init__(self, name: str = "the pipeline", *, publishes: bool = True):
+        self.name = name
+        self.publishes = publishes
+
     def __str__(self):
-        return "the pipeline"
+        return self.name
 
 
 PIPELINE = Pipeline()
@@ -86,7 +91,7 @@ def may(actor: Actor, action: str, model: type[models.Model]) -> bool:
 def may_publish(actor: Actor) -> bool:
     """Editors publish, schedule, unpublish and archive; writers never do."""
     if isinstance(actor, Pipeline):
-        return True
+        return actor.publishes
     return actor.has_perm("articles.publish_article")
 
 

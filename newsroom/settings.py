@@ -50,6 +50,11 @@ INSTALLED_APPS = [
     "references",
     "feedback",
     "newsroom.delivery",
+    "newsroom.api",
+    "webhooks",
+    "ninja",  # its API docs page's scripts and styles, served from here (no CDN)
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +270,23 @@ if unknown_gates := set(PUBLISH_GATES) - set(PUBLISH_GATE_NAMES):
         f"PUBLISH_GATES names {', '.join(sorted(unknown_gates))}: the gates are "
         f"{', '.join(PUBLISH_GATE_NAMES)}."
     )
+
+# The site's public address (https://news.example.org), for the links in webhook events and
+# API answers; empty, API answers use the address they were asked at, and events give paths.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+
+# Background work (webhook deliveries, edge purges) is queued in the database (django-tasks with
+# django-tasks-db) and run by `manage.py db_worker`; `make serve` starts one beside gunicorn.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The pipeline's API (/api/v1/): at most API_RATE_LIMIT calls per token per minute.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+
+# Webhooks: receivers on private, loopback or link-local addresses are refused unless
+# WEBHOOK_ALLOW_PRIVATE is set (tests, a receiver on the same machine); each delivery may take
+# WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 # The demo editor's password for `load_demo`; empty means a random one, printed once.
 DEMO_EDITOR_PASSWORD = env.str("DEMO_EDITOR_PASSWORD", default="")

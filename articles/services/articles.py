@@ -164,10 +164,20 @@ def article_delete(*, actor: Actor, article: Article) -> None:
             "only editors delete articles, and only they those readers can see."
         )
     before = stored.state()
+    pk = stored.article.pk
     stored.article.delete()
+    stored.article.pk = pk  # for those told of the delete
     keys = changes.article_keys(before, None)
-    keys |= _rank_neighbours_again(stored.article.related_ids or [], stored.article.pk)
+    keys |= _rank_neighbours_again(stored.article.related_ids or [], pk)
     changes.record(keys)
+    changes.article_written.send(
+        sender=Article,
+        article=stored.article,
+        before=before,
+        after=None,
+        public_change="",
+        revised=False,
+    )
 
 
 def write(
@@ -259,8 +269,9 @@ def write(
             now=now,
         )
 
+    before = stored.state() if stored else None
     after = changes.ArticleState.of(article, tag_ids)
-    keys = changes.article_keys(stored.state() if stored else None, after)
+    keys = changes.article_keys(before, after)
     if moves:
         keys |= _rank_neighbours_again({*(was_related or []), *article.related_ids}, article.pk)
     if recorded.public_change is not None or (
@@ -268,6 +279,14 @@ def write(
     ):
         keys.add(changes.CHANGE_LOG)  # /corrections/ lists the entries of readable articles
     changes.record(keys)
+    changes.article_written.send(
+        sender=Article,
+        article=article,
+        before=before,
+        after=after,
+        public_change=recorded.public_change.kind if recorded.public_change else "",
+        revised=stored is None or recorded.revision is not None,
+    )
     return article
 
 

@@ -14,7 +14,7 @@ from articles.editorial.models import PublicChange, Review, Revision
 from articles.editorial.recording import Edit
 from articles.importing import ImportProblem
 from articles.models import Article, Section
-from articles.roles import PIPELINE
+from articles.roles import PIPELINE, Pipeline
 from articles.services.articles import TAG_NEEDS_A_LETTER, Stored, write
 from articles.services.site import section_save
 from articles.slugs import has_letters_or_digits, readable_slug
@@ -57,10 +57,13 @@ class Imported:
         return bool(self.held_gates) or self.waits_for_an_editor
 
 
-def article_import(*, data: dict) -> Imported:
+def article_import(
+    *, data: dict, actor: Pipeline = PIPELINE, via: str = Revision.Via.IMPORT
+) -> Imported:
     """Create or update the article with `data["external_id"]`, with its references and tags.
 
-    `data` has passed the import schema. The whole article is written or nothing is: any
+    `data` has passed the import schema; `actor` is the pipeline, or one of its API clients
+    (`via` the API). The whole article is written or nothing is: any
     problem raises ImportProblem naming the field. An article to be published that fails a
     publication gate is stored in review instead (articles/editorial/gates.py).
     """
@@ -71,10 +74,10 @@ def article_import(*, data: dict) -> Imported:
         before = None if is_new else _snapshot(article, stored.references, stored.tag_names)
 
         _apply_fields(article, data, is_new=is_new)
-        article.section = _section(data["section"])
+        article.section = _section(data["section"], actor)
         references = _references(data) if "references" in data else None
         tags = _tags(data) if "tags" in data else None
-        edit = _edit(data, stored)
+        edit = _edit(data, stored, via)
         asks = _asks_to_publish(data, stored)
         sent_back = asks and stored is not None and _sent_back(stored.article)
         if sent_back:
@@ -103,7 +106,7 @@ def article_import(*, data: dict) -> Imported:
             )
         try:
             write(
-                actor=PIPELINE,
+                actor=actor,
                 article=article,
                 stored=stored,
                 tags=tags,
@@ -133,7 +136,7 @@ def _sent_back(article: Article) -> bool:
     return last is not None and last.decision == Review.Decision.SENT_BACK
 
 
-def _edit(data: dict, stored: Stored | None) -> Edit:
+def _edit(data: dict, stored: Stored | None, via: str) -> Edit:
     """The import's record of this version; a `change` one of the article's public entries
     already says is not said again, so that importing a file twice changes nothing."""
     change = data.get("change", {})
@@ -144,7 +147,7 @@ def _edit(data: dict, stored: Stored | None) -> Edit:
         if said.exists():
             change = {}
     return Edit(
-        via=Revision.Via.IMPORT,
+        via=via,
         change_kind=change.get("kind", ""),
         change_text=change.get("text", ""),
     )
@@ -191,7 +194,7 @@ def _free_slug(title: str) -> str:
     return slug
 
 
-def _section(value: str) -> Section:
+def _section(value: str, actor: Pipeline) -> Section:
     """Find the section by slug, else by name, else create it."""
     name, slug = section_name(value), readable_slug(value)
     matches = Section.objects.filter(
@@ -212,7 +215,7 @@ def _section(value: str) -> Section:
             field="section",
         )
     try:
-        return section_save(actor=PIPELINE, section=Section(slug=slug, name=name))
+        return section_save(actor=actor, section=Section(slug=slug, name=name))
     except ValidationError as error:
         raise _problem(error, prefix="section") from None
 
