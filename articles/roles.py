@@ -77,6 +77,17 @@ class Pipeline:
 
 PIPELINE = Pipeline()
 
+
+class Operator:
+    """Whoever runs a management command on a server (`create_api_token`, `add_webhook`):
+    shell access to the server is every right there is."""
+
+    def __str__(self):
+        return "the operator"
+
+
+OPERATOR = Operator()
+
 # Who writes: a staff user, or the pipeline.
 Actor = AbstractBaseUser | Pipeline
 

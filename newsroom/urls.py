@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles.sitemaps import SITEMAPS, news_sitemap, robots_txt
+from newsroom.api.endpoints import api, unknown_address
 from newsroom.health import healthz, pages_healthz
 
 admin.site.site_header = "Newsroom administration"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", healthz, name="healthz"),
     path("healthz/pages", pages_healthz, name="pages_healthz"),
+    path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", unknown_address),
     path("", include("articles.urls")),
     path("", include("feedback.urls")),
 ]

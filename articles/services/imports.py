@@ -44,6 +44,7 @@ class Imported:
     outcome: ImportOutcome
     held_gates: list[dict] = dataclasses.field(default_factory=list)
     waits_for_an_editor: bool = False  # an editor sent it back: the new version waits in review
+    judged: bool = False  # the gates judged this version (it asked to be published)
 
     def __str__(self):
         if self.waits_for_an_editor:
@@ -98,6 +99,7 @@ def article_import(
             bool(edit.change_kind) and stored is not None and stored.article.is_readable()
         )
         held = []
+        judged = asks and not sent_back and not tells_readers
         if sent_back:
             article.status = Article.Status.IN_REVIEW
         elif not tells_readers:
@@ -117,7 +119,9 @@ def article_import(
             raise _problem(error) from None
         if held:
             recording.record_held(article, held)
-    return Imported(ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held, sent_back)
+    return Imported(
+        ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held, sent_back, judged
+    )
 
 
 def _asks_to_publish(data: dict, stored: Stored | None) -> bool:

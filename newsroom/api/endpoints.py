@@ -1,0 +1,489 @@
+"""The pipeline's API, /api/v1/: thin over the services, so that the same rules and messages
+apply as in the admin and `import_articles`."""
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.urls import reverse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from articles.editorial import gates
+from articles.editorial.models import Revision
+from articles.editorial.recording import Edit
+from articles.importing import ImportProblem, schema_problem, text_problem
+from articles.models import Article
+from articles.services import ImportOutcome, article_import, article_unpublish
+from newsroom.api import idempotency, openapi, problems, representation
+from newsroom.api.auth import TokenAuth, actor, require
+from newsroom.api.models import Scope
+from newsroom.api.schemas import (
+    ArticleOut,
+    ArticlePage,
+    ArticleWritten,
+    ProblemOut,
+    RevisionList,
+)
+
+CONFLICT_MESSAGE = "conflicts with an article written at the same time; import it again."
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+JSON_TYPES = ("application/json", "application/problem+json")
+
+
+class NewsroomAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(
+            openapi.import_components()
+        )
+        return schema
+
+
+api = NewsroomAPI(
+    title="Newsroom API",
+    version="1",
+    description="The generation pipeline's API: create, update, publish and correct articles. "
+    "Authenticate with `Authorization: Bearer nr_…` (a token made in the admin or with "
+    "`manage.py create_api_token`). Errors are `application/problem+json` naming the field.",
+    urls_namespace="api",
+    auth=TokenAuth(),
+)
+
+PROBLEMS = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 429: ProblemOut}
+
+
+@api.exception_handler(problems.Problem)
+def _problem(request, problem: problems.Problem):
+    return problem.response()
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, error):
+    return problems.unauthorized(
+        "Send your API token in the Authorization header: Bearer nr_…"
+    ).response()
+
+
+@api.exception_handler(ValidationError)
+def _invalid_parameters(request, error: ValidationError):
+    first = error.errors[0] if error.errors else {}
+    location = [str(part) for part in first.get("loc", ())[1:]]
+    return problems.invalid(first.get("msg", "is invalid."), field=".".join(location)).response()
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, error: HttpError):
+    return problems.Problem(error.status_code, "Error", str(error)).response()
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, error):
+    return problems.Problem(413, "Content too large", "The request body is too large.").response()
+
+
+# Reading
+
+
+@api.get(
+    "/articles/",
+    response={200: ArticlePage, **PROBLEMS, 422: ProblemOut},
+    summary="List articles, oldest change first",
+)
+def list_articles(
+    request,
+    status: str | None = None,
+    updated_since: str | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+):
+    """Every article (drafts too), by the time of its last write, oldest first: pass the last
+    `updated_at` you saw as `updated_since` to get what changed since."""
+    require(request, Scope.READ)
+    articles = Article.objects.order_by("updated_at", "pk")
+    if status is not None:
+        if status not in Article.Status.values:
+            raise problems.invalid(
+                f"{status!r} is not one of {', '.join(Article.Status.values)}.", field="status"
+            )
+        articles = articles.filter(status=status)
+    if updated_since is not None:
+        articles = articles.filter(updated_at__gte=_moment(updated_since, "updated_since"))
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise problems.invalid(f"must be from 1 to {MAX_PAGE_SIZE}.", field="limit")
+    if cursor is not None:
+        after_time, after_pk = _read_cursor(cursor)
+        articles = articles.filter(updated_at__gte=after_time).exclude(
+            updated_at=after_time, pk__lte=after_pk
+        )
+    page = list(representation.with_everything(articles)[: limit + 1])
+    items = [representation.article_data(article, base_url=_base(request)) for article in page]
+    next_cursor = None
+    if len(page) > limit:
+        items = items[:limit]
+        last = page[limit - 1]
+        next_cursor = _cursor(last)
+    return _json(
+        {
+            "items": items,
+            "next_cursor": next_cursor,
+            "next": _next_page(request, next_cursor) if next_cursor else None,
+        }
+    )
+
+
+@api.get(
+    "/articles/{path:external_id}/revisions",
+    response={200: RevisionList, **PROBLEMS},
+    summary="An article's revisions, newest first",
+)
+def list_revisions(request, external_id: str):
+    require(request, Scope.READ)
+    article = _article(external_id)
+    revisions = (
+        Revision.objects.filter(article=article)
+        .prefetch_related("public_changes")
+        .order_by("-number")
+    )
+    items = []
+    for revision in revisions:
+        change = next(iter(revision.public_changes.all()), None)
+        items.append(
+            {
+                "number": revision.number,
+                "created_at": revision.created_at.isoformat(),
+                "author": revision.author_name,
+                "by_pipeline": revision.by_pipeline,
+                "via": revision.via,
+                "message": revision.message,
+                "public_change": {"kind": change.kind, "text": change.text} if change else None,
+            }
+        )
+    return _json({"items": items})
+
+
+# Addresses longer than an article's own come first: external ids may hold slashes.
+
+
+@api.post(
+    "/articles/{path:external_id}/publish",
+    response={200: ArticleWritten, **PROBLEMS, 409: ProblemOut, 412: ProblemOut},
+    summary="Publish an article (the publication gates judge it)",
+)
+def publish_article(request, external_id: str):
+    """Publish the article, or schedule it if its publication time is still to come. The
+    publication gates judge it as they judge an import: when any fails, the answer is 409
+    with every failed gate, and the article waits in review for an editor. Honours
+    Idempotency-Key and If-Match."""
+    require(request, Scope.PUBLISH)
+
+    def run():
+        with transaction.atomic():
+            article = _locked_article(external_id)
+            _check_if_match(request, _etag(article))
+            data = {**representation.import_data(article), "status": Article.Status.PUBLISHED}
+            imported = _import(data, request)
+        article = _article(external_id)
+        if imported.is_held:
+            raise_after = problems.conflict(
+                f"“{article.title}” was not published: {_held_reason(imported)} It waits in "
+                "review for an editor.",
+                gates=imported.held_gates,
+            )
+            response = raise_after.response()
+            response["ETag"] = _etag(article)
+            return response
+        return _written(request, article, imported, created_status=200)
+
+    return idempotency.once(request, run)
+
+
+@api.post(
+    "/articles/{path:external_id}/unpublish",
+    response={200: ArticleWritten, **PROBLEMS, 412: ProblemOut},
+    summary="Take an article off the site (back to draft)",
+)
+def unpublish_article(request, external_id: str):
+    """Take the article off the site, back to draft. Honours Idempotency-Key and If-Match."""
+    require(request, Scope.PUBLISH)
+
+    def run():
+        with transaction.atomic():
+            article = _locked_article(external_id)
+            _check_if_match(request, _etag(article))
+            try:
+                changed = article_unpublish(
+                    actor=actor(request), article=article, edit=Edit(via=Revision.Via.API)
+                )
+            except PermissionDenied as error:
+                raise problems.forbidden(str(error)) from None
+        outcome = ImportOutcome.UNCHANGED if changed is None else ImportOutcome.UPDATED
+        return _written(request, _article(external_id), _Unpublished(outcome))
+
+    return idempotency.once(request, run)
+
+
+@api.get(
+    "/articles/{path:external_id}",
+    response={200: ArticleOut, 304: None, **PROBLEMS},
+    summary="Read an article",
+)
+def read_article(request, external_id: str):
+    """The answer's ETag names this version: send it as If-Match when you write."""
+    require(request, Scope.READ)
+    return _article_response(_article(external_id), request)
+
+
+# Writing
+
+
+@api.put(
+    "/articles/{path:external_id}",
+    response={
+        200: ArticleWritten,
+        201: ArticleWritten,
+        **PROBLEMS,
+        409: ProblemOut,
+        412: ProblemOut,
+        415: ProblemOut,
+        422: ProblemOut,
+    },
+    openapi_extra=openapi.import_body(),
+    summary="Create or update an article (the import format)",
+)
+def put_article(request, external_id: str):
+    """Create (201) or update (200) the article with this external_id from one article of the
+    import format, as `import_articles` would. An article asking to be published that fails
+    a publication gate waits in review: the answer names the gates. Send `If-Match` with the
+    ETag you read to refuse the write (412) if the article changed since; a PUT that changes
+    nothing succeeds whatever it says, so retrying one is safe."""
+    require(request, Scope.WRITE)
+    data = _article_body(request)
+    if data.get("external_id") != external_id:
+        raise problems.invalid(
+            f"{data.get('external_id')!r} is not the external_id in the address ({external_id!r}).",
+            field="external_id",
+        )
+    with transaction.atomic():
+        stored = Article.objects.select_for_update().filter(external_id=external_id).first()
+        if stored is not None and (
+            stored.status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+        ):
+            require(request, Scope.PUBLISH)
+        if data.get("status") in (Article.Status.PUBLISHED, Article.Status.ARCHIVED):
+            require(request, Scope.PUBLISH)
+        version = _etag(stored) if stored else None
+        _check_preconditions(request, version)
+        imported = _import(data, request)
+        if imported.outcome != ImportOutcome.UNCHANGED:
+            _check_if_match(request, version)  # a write that changes nothing is no lost update
+    article = _article(external_id)
+    return _written(request, article, imported)
+
+
+class _Unpublished:
+    held_gates: list = []
+    waits_for_an_editor = False
+    judged = False
+    is_held = False
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def __str__(self):
+        return str(self.outcome)
+
+
+# Helpers
+
+
+def _import(data: dict, request):
+    try:
+        return article_import(data=data, actor=actor(request), via=Revision.Via.API)
+    except ImportProblem as problem:
+        raise problems.invalid(problem.message, field=problem.field) from None
+    except PermissionDenied as error:
+        raise problems.forbidden(str(error)) from None
+    except IntegrityError:
+        raise problems.conflict(CONFLICT_MESSAGE) from None
+
+
+def _article_body(request) -> dict:
+    content_type = request.content_type or ""
+    if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
+        raise problems.Problem(
+            415, "Unsupported media type", "Send the article as application/json."
+        )
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise problems.bad_request("The body is not UTF-8 text.") from None
+    except json.JSONDecodeError as error:
+        raise problems.bad_request(
+            f"Invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
+        ) from None
+    except RecursionError:
+        raise problems.bad_request("The JSON is nested too deeply.") from None
+    if not isinstance(data, dict):
+        raise problems.invalid("must be a JSON object (one article).", field="article")
+    problem = text_problem(data) or schema_problem(data)
+    if problem is not None:
+        raise problems.invalid(problem.message, field=problem.field)
+    return data
+
+
+def _article(external_id: str) -> Article:
+    article = representation.with_everything(Article.objects.filter(external_id=external_id))
+    found = article.first()
+    if found is None:
+        raise problems.not_found(f"There is no article with external_id {external_id!r}.")
+    return found
+
+
+def _locked_article(external_id: str) -> Article:
+    article = Article.objects.select_for_update().filter(external_id=external_id).first()
+    if article is None:
+        raise problems.not_found(f"There is no article with external_id {external_id!r}.")
+    return representation.with_everything(Article.objects.filter(pk=article.pk)).get()
+
+
+def _etag(article: Article) -> str:
+    """The article's version: its revision number, then a digest of everything the API shows
+    of it (an editor's approval, the gates' record), so any change gives a new ETag."""
+    if not hasattr(article, "latest_revision"):
+        article = representation.with_everything(Article.objects.filter(pk=article.pk)).get()
+    data = representation.article_data(article)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+    return f'"r{data["revision"]}-{digest}"'
+
+
+def _listed_etags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+def _check_preconditions(request, version: str | None) -> None:
+    """If-None-Match: * creates only; If-Match: * updates only."""
+    if request.headers.get("If-None-Match", "").strip() == "*" and version is not None:
+        raise problems.Problem(
+            412, "Precondition failed", "The article exists already (If-None-Match: *)."
+        )
+    if request.headers.get("If-Match", "").strip() == "*" and version is None:
+        raise problems.Problem(
+            412, "Precondition failed", "There is no such article yet (If-Match: *)."
+        )
+
+
+def _check_if_match(request, version: str | None) -> None:
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return
+    if version is None or version not in _listed_etags(header):
+        problem = problems.Problem(
+            412,
+            "Precondition failed",
+            "The article changed since you read it (its ETag is no longer "
+            f"{header.strip()}); read it again and send your change with the new ETag.",
+        )
+        if version:
+            problem.headers["ETag"] = version
+        raise problem
+
+
+def _written(request, article: Article, imported, created_status: int = 201) -> HttpResponse:
+    status = created_status if imported.outcome == ImportOutcome.CREATED else 200
+    body = {
+        "outcome": str(imported.outcome),
+        "message": str(imported),
+        "held_for_review": imported.is_held,
+        "gates": _gate_results(imported),
+        "article": representation.article_data(article, base_url=_base(request)),
+    }
+    response = _json(body, status=status)
+    response["ETag"] = _etag(article)
+    response["Location"] = reverse("api:read_article", kwargs={"external_id": article.external_id})
+    return response
+
+
+def _gate_results(imported) -> list[dict]:
+    if not imported.judged:
+        return []
+    failed = {failure["gate"]: failure["message"] for failure in imported.held_gates}
+    return [
+        {"gate": name, "passed": name not in failed, "message": failed.get(name)}
+        for name in gates.GATES
+        if name in settings.PUBLISH_GATES
+    ]
+
+
+def _held_reason(imported) -> str:
+    if imported.waits_for_an_editor:
+        return "an editor sent it back."
+    return gates.describe(imported.held_gates) + "."
+
+
+def _article_response(article: Article, request) -> HttpResponse:
+    response = _json(representation.article_data(article, base_url=_base(request)))
+    response["ETag"] = _etag(article)
+    return response
+
+
+def _json(data, status: int = 200) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False), status=status, content_type="application/json"
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _base(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _moment(value: str, field: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise problems.invalid(
+            f"{value!r} is not an ISO 8601 date and time.", field=field
+        ) from None
+    if moment.tzinfo is None:
+        raise problems.invalid(
+            f"{value!r} has no UTC offset; write e.g. 2026-04-07T09:30:00+00:00.", field=field
+        )
+    return moment
+
+
+def _cursor(article: Article) -> str:
+    text = json.dumps([article.updated_at.isoformat(), article.pk])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = json.loads(text)
+        return dt.datetime.fromisoformat(moment), int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+        raise problems.invalid(
+            "is not a cursor this API gave (pass `next_cursor` as it is).", field="cursor"
+        ) from None
+
+
+def _next_page(request, cursor: str) -> str:
+    query = request.GET.copy()
+    query["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def unknown_address(request, rest=""):
+    """Any other address under /api/v1/: a 404 the client can read."""
+    return problems.not_found(
+        f"There is no {request.path} in this API; see /api/v1/docs."
+    ).response()
