@@ -59,6 +59,8 @@ def _count_call(token: ApiToken) -> None:
             "Could not count the calls of API token %s; letting this one through.", token.name
         )
         return
+    if calls is None:  # the cache failed softly: it does not answer
+        return
     if calls > limit:
         wait = max(1, math.ceil((window + 1) * RATE_WINDOW_SECONDS - time.time()))
         problem = problems.Problem(

@@ -1,0 +1,165 @@
+"""The API's contract: its OpenAPI document and docs page, its errors, and the same results and
+messages as `import_articles` for the same input."""
+
+import json
+
+import pytest
+from django.test import Client
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from articles.models import Article
+from tests.api.conftest import pipeline_article
+from tests.articles.test_import import run_import
+
+
+@pytest.fixture
+def openapi(db):
+    return Client().get("/api/v1/openapi.json").json()
+
+
+def validator(openapi, name):
+    """A validator for the OpenAPI document's schema `name` (OpenAPI 3.1 is JSON Schema)."""
+    resource = Resource(contents=openapi, specification=DRAFT202012)
+    registry = Registry().with_resource("urn:openapi", resource)
+    schema = {"$ref": f"urn:openapi#/components/schemas/{name}"}
+    return Draft202012Validator(schema, registry=registry)
+
+
+def test_the_openapi_document_describes_every_call(openapi):
+    assert openapi["openapi"].startswith("3.1")
+    paths = openapi["paths"]
+    assert set(paths) == {
+        "/api/v1/articles/",
+        "/api/v1/articles/{external_id}",
+        "/api/v1/articles/{external_id}/publish",
+        "/api/v1/articles/{external_id}/unpublish",
+        "/api/v1/articles/{external_id}/revisions",
+    }
+    put = paths["/api/v1/articles/{external_id}"]["put"]
+    body = put["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ImportArticle"}
+    assert "bearer" in json.dumps(openapi["components"]["securitySchemes"]).lower()
+
+
+def test_the_import_format_in_the_document_accepts_and_refuses_what_the_import_does(openapi):
+    article = validator(openapi, "ImportArticle")
+
+    assert article.is_valid(pipeline_article())
+    assert not article.is_valid(pipeline_article(status="live"))
+    assert not article.is_valid({**pipeline_article(), "colour": "red"})
+
+
+def test_every_answer_matches_the_document(openapi, api):
+    written = api.put("pipe-001", pipeline_article()).json()
+    listed = api.get("/api/v1/articles/").json()
+    revisions = api.get("/api/v1/articles/pipe-001/revisions").json()
+    problem = api.get("/api/v1/articles/nope").json()
+
+    for name, answer in [
+        ("ArticleWritten", written),
+        ("ArticlePage", listed),
+        ("RevisionList", revisions),
+        ("ProblemOut", problem),
+    ]:
+        errors = list(validator(openapi, name).iter_errors(answer))
+        assert errors == [], (name, errors[0].message if errors else "")
+
+
+def test_the_docs_page_is_served_from_here(db):
+    response = Client().get("/api/v1/docs")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+
+
+def test_an_address_the_api_does_not_have_is_a_404_problem(api):
+    response = api.get("/api/v1/nothing/here")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("{", "application/json", 400),
+        ('{"title": ', "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        ("[" * 100_000 + "]" * 100_000, "application/json", 400),
+        ("[]", "application/json", 422),
+        ("title=x", "application/x-www-form-urlencoded", 415),
+    ],
+)
+def test_a_body_that_is_not_one_json_article_is_a_4xx_problem(api, body, content_type, status):
+    response = api.call("PUT", "/api/v1/articles/pipe-001", body=body, content_type=content_type)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Article.objects.exists()
+
+
+def test_the_external_id_in_the_body_must_be_the_one_in_the_address(api):
+    response = api.put("pipe-002", pipeline_article("pipe-001"))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "external_id"
+
+
+BAD_ARTICLES = [
+    pipeline_article(title=""),
+    pipeline_article(status="live"),
+    pipeline_article(colour="red"),
+    pipeline_article(body="Cites [7]."),
+    pipeline_article(published_at="yesterday"),
+    pipeline_article(published_at="2026-04-07T09:30:00"),
+    pipeline_article(tags=["!!"]),
+    pipeline_article(section="!!"),
+    pipeline_article(title="Nul \u0000 byte"),
+    pipeline_article(references=[{"number": 1, "publisher": "P", "title": "T", "url": "ftp://x"}]),
+    pipeline_article(change={"kind": "correction", "text": "Fixed."}),
+    pipeline_article(provenance={"quality_score": 3}),
+]
+
+
+@pytest.mark.parametrize("data", BAD_ARTICLES)
+def test_bad_content_gets_the_message_and_field_the_import_gives(api, tmp_path, data):
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(data))
+    failed, _, err = run_import(path)
+
+    response = api.put("pipe-001", data)
+
+    assert failed
+    assert response.status_code == 422
+    problem = response.json()
+    said = f"{problem['field']}: {problem['detail']}" if problem.get("field") else problem["detail"]
+    assert err.strip().endswith(said)
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pipeline_article(),
+        pipeline_article(status="draft"),
+        pipeline_article(body="Only [1].", references=pipeline_article()["references"][:1]),
+        pipeline_article(provenance={"origin": "pipeline"}),
+    ],
+)
+def test_good_content_gets_the_outcome_and_message_the_import_gives(api, tmp_path, data):
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(data))
+    _, out, _ = run_import(path)
+    imported = Article.objects.get()
+    state = (imported.status, imported.held_gates)
+    Article.objects.all().delete()
+
+    response = api.put("pipe-001", data)
+
+    assert out.splitlines()[0].endswith(f": {response.json()['message']}")
+    stored = Article.objects.get()
+    assert (stored.status, stored.held_gates) == state
