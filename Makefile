@@ -14,17 +14,23 @@ EDGE_PORT ?= 8080
 
 .PHONY: run serve serve-edge test bench bench-breakdown lint format lock upgrade mutate clean
 
+# The task worker (webhook deliveries, edge purges) runs beside the server in `run` and `serve`,
+# and stops with it (README, "Background work").
+WORKER := $(BIN)/python manage.py db_worker --interval 0.5
+
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(WORKER) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production mode on this machine: DEBUG off, hashed static files, gunicorn. HTTPS stays off so
 # it works on http://127.0.0.1:8000; behind TLS set HTTPS=1 (and see the README).
 serve: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
-	DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1} \
+	export DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1}; \
+		$(WORKER) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 		BIND=$${BIND:-$(HOST):$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py newsroom.wsgi
 
 # `make serve` behind the edge: Varnish on 127.0.0.1:$(EDGE_PORT) in front of gunicorn on
