@@ -95,6 +95,7 @@ def _too_big(request, error):
 @api.get(
     "/articles/",
     response={200: ArticlePage, **PROBLEMS, 422: ProblemOut},
+    tags=["Articles"],
     summary="List articles, oldest change first",
 )
 def list_articles(
@@ -142,6 +143,7 @@ def list_articles(
 @api.get(
     "/articles/{path:external_id}/revisions",
     response={200: RevisionList, **PROBLEMS},
+    tags=["Articles"],
     summary="An article's revisions, newest first",
 )
 def list_revisions(request, external_id: str):
@@ -175,6 +177,7 @@ def list_revisions(request, external_id: str):
 @api.post(
     "/articles/{path:external_id}/publish",
     response={200: ArticleWritten, **PROBLEMS, 409: ProblemOut, 412: ProblemOut},
+    tags=["Articles"],
     summary="Publish an article (the publication gates judge it)",
 )
 def publish_article(request, external_id: str):
@@ -208,6 +211,7 @@ def publish_article(request, external_id: str):
 @api.post(
     "/articles/{path:external_id}/unpublish",
     response={200: ArticleWritten, **PROBLEMS, 412: ProblemOut},
+    tags=["Articles"],
     summary="Take an article off the site (back to draft)",
 )
 def unpublish_article(request, external_id: str):
@@ -233,6 +237,7 @@ def unpublish_article(request, external_id: str):
 @api.get(
     "/articles/{path:external_id}",
     response={200: ArticleOut, 304: None, **PROBLEMS},
+    tags=["Articles"],
     summary="Read an article",
 )
 def read_article(request, external_id: str):
@@ -256,6 +261,7 @@ def read_article(request, external_id: str):
         422: ProblemOut,
     },
     openapi_extra=openapi.import_body(),
+    tags=["Articles"],
     summary="Create or update an article (the import format)",
 )
 def put_article(request, external_id: str):
@@ -339,18 +345,26 @@ def _article_body(request) -> dict:
     return data
 
 
+def _no_such_article(external_id: str) -> problems.Problem:
+    return problems.not_found(f"There is no article with external_id {external_id!r}.")
+
+
 def _article(external_id: str) -> Article:
+    if "\x00" in external_id:  # no article has one, and PostgreSQL cannot compare with one
+        raise _no_such_article(external_id)
     article = representation.with_everything(Article.objects.filter(external_id=external_id))
     found = article.first()
     if found is None:
-        raise problems.not_found(f"There is no article with external_id {external_id!r}.")
+        raise _no_such_article(external_id)
     return found
 
 
 def _locked_article(external_id: str) -> Article:
+    if "\x00" in external_id:
+        raise _no_such_article(external_id)
     article = Article.objects.select_for_update().filter(external_id=external_id).first()
     if article is None:
-        raise problems.not_found(f"There is no article with external_id {external_id!r}.")
+        raise _no_such_article(external_id)
     return representation.with_everything(Article.objects.filter(pk=article.pk)).get()
 
 

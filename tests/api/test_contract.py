@@ -163,3 +163,12 @@ def test_good_content_gets_the_outcome_and_message_the_import_gives(api, tmp_pat
     assert out.splitlines()[0].endswith(f": {response.json()['message']}")
     stored = Article.objects.get()
     assert (stored.status, stored.held_gates) == state
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_external_id_with_a_nul_in_the_address_is_no_article(api, method):
+    path = "/api/v1/articles/a%00b" + ("/publish" if method == "POST" else "")
+
+    response = api.call(method, path)
+
+    assert response.status_code == 404
