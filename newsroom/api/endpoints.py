@@ -95,6 +95,7 @@ def _too_big(request, error):
 @api.get(
     "/articles/",
     response={200: ArticlePage, **PROBLEMS, 422: ProblemOut},
+    operation_id="listArticles",
     tags=["Articles"],
     summary="List articles, oldest change first",
 )
@@ -143,6 +144,7 @@ def list_articles(
 @api.get(
     "/articles/{path:external_id}/revisions",
     response={200: RevisionList, **PROBLEMS},
+    operation_id="listRevisions",
     tags=["Articles"],
     summary="An article's revisions, newest first",
 )
@@ -177,6 +179,7 @@ def list_revisions(request, external_id: str):
 @api.post(
     "/articles/{path:external_id}/publish",
     response={200: ArticleWritten, **PROBLEMS, 409: ProblemOut, 412: ProblemOut},
+    operation_id="publishArticle",
     tags=["Articles"],
     summary="Publish an article (the publication gates judge it)",
 )
@@ -211,6 +214,7 @@ def publish_article(request, external_id: str):
 @api.post(
     "/articles/{path:external_id}/unpublish",
     response={200: ArticleWritten, **PROBLEMS, 412: ProblemOut},
+    operation_id="unpublishArticle",
     tags=["Articles"],
     summary="Take an article off the site (back to draft)",
 )
@@ -237,6 +241,7 @@ def unpublish_article(request, external_id: str):
 @api.get(
     "/articles/{path:external_id}",
     response={200: ArticleOut, 304: None, **PROBLEMS},
+    operation_id="readArticle",
     tags=["Articles"],
     summary="Read an article",
 )
@@ -261,6 +266,7 @@ def read_article(request, external_id: str):
         422: ProblemOut,
     },
     openapi_extra=openapi.import_body(),
+    operation_id="putArticle",
     tags=["Articles"],
     summary="Create or update an article (the import format)",
 )
