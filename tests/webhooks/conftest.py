@@ -1,0 +1,117 @@
+import datetime as dt
+import json
+import signal
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from standardwebhooks import Webhook
+
+from webhooks import services
+
+START = dt.datetime(2026, 5, 4, 12, 0, tzinfo=dt.UTC)
+STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1, served by a thread: it keeps every request it gets and
+    answers with `status` (or resets the connection, or answers late, as told)."""
+
+    def __init__(self):
+        self.requests = []
+        self.status = 200
+        self.reset = False
+        self.delay = 0.0
+        self.hold = None  # a threading.Event the answer waits for
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                if receiver.hold is not None:
+                    receiver.hold.wait(5)
+                if receiver.reset:
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                answer = b'{"ok": true}' if receiver.status < 300 else b"Service unavailable"
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_port}/hooks"
+
+    @property
+    def events(self):
+        """The JSON bodies received, in order."""
+        return [json.loads(request["body"]) for request in self.requests]
+
+    def types(self):
+        return [(event["type"], event["data"]["article"]["slug"]) for event in self.events]
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def allow_private(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+
+
+@pytest.fixture
+def clock(db):
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def endpoint(db, receiver, allow_private):
+    """An endpoint on the receiver, subscribed to every event type."""
+    return services.endpoint_create(actor=services.OPERATOR, url=receiver.url)
+
+
+def run_queue():
+    """Run the queue as `run_worker --batch` does: every task due now, then return."""
+    handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    try:
+        call_command("run_worker", batch=True, stdout=StringIO(), stderr=StringIO())
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
+def verified(request, secret):
+    """Return the request's JSON body if its Standard Webhooks signature checks out."""
+    return Webhook(secret).verify(request["body"], request["headers"])
