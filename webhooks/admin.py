@@ -7,7 +7,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.db.models import F
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -23,6 +22,7 @@ TEMPLATES = "admin/webhooks/"
 
 
 class EndpointForm(forms.ModelForm):
+    url = Endpoint._meta.get_field("url").formfield(assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -38,7 +38,6 @@ class EndpointForm(forms.ModelForm):
 @admin.register(Endpoint)
 class EndpointAdmin(WritesThroughServices, admin.ModelAdmin):
     form = EndpointForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["url", "description", "event_types", "is_active", "notice", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["url", "description"]
