@@ -7,10 +7,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django_tasks_db.management.commands import db_worker
 from standardwebhooks import Webhook
 
 from articles.editorial.recording import Edit
@@ -130,10 +132,15 @@ def edit(article, actor, *, kind="", text="", **fields):
 
 
 def run_queue():
-    """Run the queue as `run_worker --batch` does: every task due now, then return."""
+    """Run the queue as `run_worker --batch` does: every task due now, then return.
+
+    The worker closes connections it finds in a transaction, as a long-running process
+    should; here that transaction is the test's own, which keeps tests apart, so it stays.
+    """
     handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
-        call_command("run_worker", batch=True, stdout=StringIO(), stderr=StringIO())
+        with mock.patch.object(db_worker, "close_old_connections"):
+            call_command("run_worker", batch=True, stdout=StringIO(), stderr=StringIO())
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)
