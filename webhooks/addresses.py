@@ -116,7 +116,8 @@ def _check_public(host: str, found: tuple[str, ...]) -> None:
         kind = refusal(address)
         if kind:
             shown = host if host == address else f"{host} resolves to {address}, which"
+            article = "an" if kind[0] in "aeiou" else "a"
             raise Refused(
-                f"{shown} is a {kind} address: webhooks go to public addresses only "
+                f"{shown} is {article} {kind} address: webhooks go to public addresses only "
                 "(WEBHOOK_ALLOW_PRIVATE=1 allows others)."
             )
