@@ -12,6 +12,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.admin import WritesThroughServices
@@ -62,7 +63,7 @@ class EndpointAdmin(WritesThroughServices, admin.ModelAdmin):
             return ""
         return format_html(
             '<strong class="errornote">Disabled {}: {}</strong>',
-            endpoint.disabled_at.strftime("%Y-%m-%d %H:%M"),
+            f"{timezone.localtime(endpoint.disabled_at):%Y-%m-%d %H:%M}",
             endpoint.disabled_reason,
         )
 
@@ -80,9 +81,10 @@ class EndpointAdmin(WritesThroughServices, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         endpoint = self.get_object(request, object_id)
         if endpoint is not None and endpoint.disabled_at and request.method == "GET":
+            disabled_at = timezone.localtime(endpoint.disabled_at)
             self.message_user(
                 request,
-                f"This endpoint was disabled on {endpoint.disabled_at:%Y-%m-%d %H:%M}: "
+                f"This endpoint was disabled on {disabled_at:%Y-%m-%d %H:%M}: "
                 f"{endpoint.disabled_reason} Tick Active and save to send what waits for it.",
                 messages.WARNING,
             )

@@ -105,10 +105,10 @@ def endpoint_enable(*, actor: Actor, endpoint: Endpoint) -> int:
     """Send to the endpoint again; its pending deliveries go now, each article's in order.
     Return how many deliveries wait."""
     _require(actor, "change_endpoint", "turn webhook endpoints on")
-    endpoint.full_clean()  # the address may have become private meanwhile
     endpoint.is_active = True
     endpoint.disabled_at = None
     endpoint.disabled_reason = ""
+    endpoint.full_clean()  # the address may have become private meanwhile
     endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
     now = timezone.now()
     pending = endpoint.deliveries.filter(status=Delivery.Status.PENDING)
