@@ -3,6 +3,8 @@ registered and again at every send, after resolving the name, whose vetted addre
 the one connected to."""
 
 import base64
+import shutil
+import ssl
 import subprocess
 import sys
 from io import StringIO
@@ -12,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from tests.webhooks.conftest import run_queue
-from webhooks import addresses, services
+from webhooks import addresses, services, transport
 from webhooks.models import Delivery, Endpoint
 
 
@@ -162,3 +164,68 @@ def test_an_address_that_refuses_gives_way_to_the_next_one_the_name_resolves_to(
     run_queue()
     assert len(receiver.requests) == 1
     assert Delivery.objects.get().status == "delivered"
+
+
+@pytest.fixture
+def tls_receiver(receiver, tmp_path):
+    """The receiver behind TLS with a certificate for hooks.example.com; it notes the server
+    names clients ask for (SNI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=hooks.example.com",
+            "-addext",
+            "subjectAltName=DNS:hooks.example.com",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server_names = []
+    context.sni_callback = lambda sock, name, ctx: receiver.server_names.append(name)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    receiver.trusted = str(cert)
+    return receiver
+
+
+def test_https_goes_to_the_vetted_address_with_the_urls_name_for_tls(
+    clock, tls_receiver, allow_private, make_article, monkeypatch
+):
+    monkeypatch.setattr(addresses, "resolve", lambda host, port: ("127.0.0.1",))
+    monkeypatch.setattr(
+        transport, "tls_context", lambda: ssl.create_default_context(cafile=tls_receiver.trusted)
+    )
+    port = tls_receiver.server.server_port
+    right = services.endpoint_create(
+        actor=services.OPERATOR, url=f"https://hooks.example.com:{port}/in"
+    )
+    wrong = services.endpoint_create(
+        actor=services.OPERATOR, url=f"https://other.example.com:{port}/in"
+    )
+    make_article()
+    run_queue()
+    [request] = tls_receiver.requests
+    assert request["headers"]["Host"] == f"hooks.example.com:{port}"
+    assert "hooks.example.com" in tls_receiver.server_names
+    assert Delivery.objects.get(endpoint=right).status == "delivered"
+    [refused] = Delivery.objects.get(endpoint=wrong).attempt_log.all()
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.error
