@@ -18,6 +18,7 @@ does nothing.
 """
 
 import datetime as dt
+import http.client
 import json
 import logging
 import time
@@ -158,6 +159,8 @@ def _send(delivery: Delivery, started_at: dt.datetime):
         return None, f"Refused: {refused}"
     except OSError as error:
         return None, _describe(error)
+    except http.client.HTTPException as error:
+        return None, f"Not an HTTP answer: {type(error).__name__}: {error}"
     except Exception as error:
         # A bug of ours, not the receiver's failure: log it loudly, and retry as for any other.
         logger.exception("Delivery %s failed unexpectedly", delivery.pk)

@@ -74,7 +74,7 @@ def _cancel_due_publication(article_pk: int, now: dt.datetime) -> None:
     """Cancel the publication event a scheduled article's previous version made: the write
     changes what, or when, readers will first see (the caller makes the new one)."""
     due = Delivery.objects.filter(
-        article_ref=article_pk,
+        event__article_ref=article_pk,
         status=Delivery.Status.PENDING,
         event__type=EventType.PUBLISHED,
         event__occurred_at__gt=now,

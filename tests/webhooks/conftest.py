@@ -41,6 +41,7 @@ class Receiver:
         self.status = 200
         self.status_for = None  # a function of the JSON body, instead of `status`
         self.reset = False
+        self.garbage = False  # answer with something that is not HTTP
         self.delay = 0.0
         self.hold = None  # a threading.Event the answer waits for
         receiver = self
@@ -53,6 +54,10 @@ class Receiver:
                 )
                 if receiver.hold is not None:
                     receiver.hold.wait(5)
+                if receiver.garbage:
+                    self.wfile.write(b"Not HTTP at all\r\n\r\n")
+                    self.close_connection = True
+                    return
                 if receiver.reset:
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)

@@ -2,6 +2,7 @@
 only; a scheduled article's publication is announced when it goes live."""
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -210,9 +211,9 @@ def test_publishing_a_scheduled_article_now_announces_it_now_and_only_now(
 # A receiver's trouble is never the writer's
 
 
-@pytest.mark.parametrize("trouble", ["down", "slow", "500", "reset"])
+@pytest.mark.parametrize("trouble", ["down", "slow", "500", "reset", "garbage"])
 def test_a_failing_receiver_never_fails_the_write(
-    clock, receiver, allow_private, settings, make_article, editor, trouble
+    clock, receiver, allow_private, settings, make_article, editor, trouble, caplog
 ):
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
     url = receiver.url
@@ -222,6 +223,7 @@ def test_a_failing_receiver_never_fails_the_write(
     receiver.delay = 0.5 if trouble == "slow" else 0
     receiver.status = 500 if trouble == "500" else 200
     receiver.reset = trouble == "reset"
+    receiver.garbage = trouble == "garbage"
     endpoint = services.endpoint_create(actor=services.OPERATOR, url=url)
 
     article = make_article()
@@ -239,6 +241,10 @@ def test_a_failing_receiver_never_fails_the_write(
         "slow": "Timed out",
         "500": "",
         "reset": "Connection reset",
+        "garbage": "Not an HTTP answer: BadStatusLine",
     }[trouble]
     assert attempt.error.startswith(expected)
     assert attempt.response_status == (500 if trouble == "500" else None)
+    # the receiver's failure, not ours: a warning, no error
+    assert [r.levelname for r in caplog.records if r.name == "newsroom.webhooks"][-1] == "WARNING"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
