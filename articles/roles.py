@@ -22,6 +22,9 @@ EDITOR_PERMISSIONS = [
     ("editorial", "revision", ["view"]),
     ("editorial", "publicchange", ["view"]),
     ("editorial", "review", ["view"]),
+    ("webhooks", "endpoint", ["add", "change", "delete", "view"]),
+    ("webhooks", "delivery", ["view", "resend"]),
+    ("webhooks", "attempt", ["view"]),
 ]
 WRITER_PERMISSIONS = [
     ("articles", "article", ["add", "change", "view"]),
