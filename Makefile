@@ -16,7 +16,7 @@ EDGE_PORT ?= 8080
 
 # The task worker (webhook deliveries, edge purges) runs beside the server in `run` and `serve`,
 # and stops with it (README, "Background work").
-WORKER := $(BIN)/python manage.py db_worker --interval 0.5
+WORKER := $(BIN)/python manage.py run_worker --interval 0.5
 
 run: $(INSTALLED) .env
 	$(BIN)/python manage.py migrate --noinput

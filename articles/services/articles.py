@@ -164,12 +164,7 @@ def article_delete(*, actor: Actor, article: Article) -> None:
             "only editors delete articles, and only they those readers can see."
         )
     before = stored.state()
-    pk = stored.article.pk
-    stored.article.delete()
-    stored.article.pk = pk  # for those told of the delete
-    keys = changes.article_keys(before, None)
-    keys |= _rank_neighbours_again(stored.article.related_ids or [], pk)
-    changes.record(keys)
+    # Told before the rows go, so that what follows a delete can still read the article.
     changes.article_written.send(
         sender=Article,
         article=stored.article,
@@ -178,6 +173,10 @@ def article_delete(*, actor: Actor, article: Article) -> None:
         public_change="",
         revised=False,
     )
+    stored.article.delete()
+    keys = changes.article_keys(before, None)
+    keys |= _rank_neighbours_again(stored.article.related_ids or [], before.pk)
+    changes.record(keys)
 
 
 def write(
