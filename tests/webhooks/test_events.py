@@ -12,6 +12,7 @@ from articles.services import (
     article_schedule,
     article_unpublish,
 )
+from tests.conftest import reference
 from tests.webhooks.conftest import START, edit, run_queue, verified
 from webhooks import services
 from webhooks.models import Delivery
@@ -56,14 +57,18 @@ def test_a_write_that_changes_nothing_and_drafts_send_nothing(
 
 
 def test_deleting_a_live_article_unpublishes_it(clock, endpoint, receiver, make_article, editor):
-    article = make_article(slug="gone-soon", external_id="pipeline-7")
+    article = make_article(
+        slug="gone-soon", external_id="pipeline-7", tags=["Rates"], references=[reference(1)]
+    )
     article_delete(actor=editor, article=article)
     run_queue()
     assert receiver.types() == [
         ("article.published", "gone-soon"),
         ("article.unpublished", "gone-soon"),
     ]
-    assert receiver.events[1]["data"]["article"]["external_id"] == "pipeline-7"
+    gone = receiver.events[1]["data"]["article"]
+    assert (gone["external_id"], gone["tags"]) == ("pipeline-7", ["Rates"])
+    assert [reference["number"] for reference in gone["references"]] == [1]
 
 
 def test_publishing_a_draft_is_announced_once(clock, endpoint, receiver, make_article, editor):
