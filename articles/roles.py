@@ -22,6 +22,7 @@ EDITOR_PERMISSIONS = [
     ("editorial", "revision", ["view"]),
     ("editorial", "publicchange", ["view"]),
     ("editorial", "review", ["view"]),
+    ("delivery", "edgepurge", ["view"]),
 ]
 WRITER_PERMISSIONS = [
     ("articles", "article", ["add", "change", "view"]),
