@@ -140,8 +140,10 @@ class Site:
         assert result.returncode == 0, result.stdout + result.stderr
         return result
 
-    def publish(self, **fields):
-        """Import one article (the pipeline's write path, in a process of its own)."""
+    def publish(self, *, settle=True, **fields):
+        """Import one article (the pipeline's write path, in a process of its own); with
+        `settle`, wait until the worker has sent its purges, their repeat included, so that no
+        purge of this write reaches the edge while a test reads what it holds."""
         article = {
             "body": "A body.",
             "section": "news",
@@ -152,6 +154,28 @@ class Site:
         path = self.folder / f"{uuid.uuid4().hex}.json"
         path.write_text(json.dumps(article))
         self.manage("import_articles", str(path))
+        if settle:
+            self.settle()
+
+    def settle(self, timeout=15):
+        deadline = time.monotonic() + timeout
+        unsent = "SELECT count(*) FROM delivery_edgepurge WHERE status <> 'sent'"
+        while self.query(unsent) != [(0,)]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"purges still unsent after {timeout} s")
+            time.sleep(0.05)
+
+    def purge_latency(self, key):
+        """Seconds from a write storing its purge of `key` (as it commits) to the edge taking
+        it (the newest first purge of `key`); printed, as `refreshed_within` does."""
+        [(stored, sent)] = self.query(
+            "SELECT created_at, sent_at FROM delivery_edgepurge WHERE NOT repeat AND keys ? %s "
+            "ORDER BY created_at DESC LIMIT 1",
+            key,
+        )
+        took = (sent - stored).total_seconds()
+        print(f"the purge of {key} reached the edge {took:.3f} s after it was stored")
+        return took
 
     def article_id(self, slug):
         return self.query("SELECT id FROM articles_article WHERE slug = %s", slug)[0][0]
@@ -227,9 +251,12 @@ def test_an_edit_refreshes_the_pages_showing_the_article_and_no_others(site):
     for page in [*pages, f"/articles/{b}/"]:
         held(f"{site.edge.url}{page}")
 
-    site.publish(slug=a, title="Harbour opens late", tags=[tag.title()], section="city")
+    site.publish(
+        slug=a, title="Harbour opens late", tags=[tag.title()], section="city", settle=False
+    )
     for page in pages:
         assert refreshed_within(f"{site.edge.url}{page}", "Harbour opens late") < REFRESH_SECONDS
+    assert site.purge_latency(f"article:{site.article_id(a)}") < REFRESH_SECONDS
     assert read(f"{site.edge.url}/articles/{b}/")[0] == "hit"
 
 
@@ -245,6 +272,7 @@ def test_an_edit_saved_on_one_app_server_is_what_readers_get_everywhere_at_once(
     editor.change_article(site.article_id(slug), title="After the edit")
 
     assert refreshed_within(f"{site.edge.url}{article}", "After the edit") < REFRESH_SECONDS
+    assert site.purge_latency(f"article:{site.article_id(slug)}") < REFRESH_SECONDS
     for port in site.ports:
         assert "After the edit" in read(f"http://127.0.0.1:{port}{article}")[1]
 
@@ -258,7 +286,7 @@ def test_a_purge_made_while_no_worker_runs_is_sent_by_the_next_worker(site):
     held(url)
     stop_worker(site.worker)
     try:
-        site.publish(slug=slug, title="Saved while no worker ran")
+        site.publish(slug=slug, title="Saved while no worker ran", settle=False)
         waiting = site.query(
             "SELECT keys FROM delivery_edgepurge WHERE status = 'pending' AND NOT repeat"
         )
