@@ -66,7 +66,8 @@ def store(keys, edge_urls, *, after: float = 0) -> None:
             send.using(run_after=at).enqueue(url)
 
 
-@task()
+# Ahead of other tasks due at the same time (webhook deliveries): a purge is what readers wait for.
+@task(priority=10)
 def send(edge_url: str) -> str:
     """Send what is due for `edge_url`; say what was done (the queue keeps it)."""
     now = timezone.now()
@@ -94,9 +95,11 @@ def send(edge_url: str) -> str:
         return "failed"
     if failed_before:
         logger.warning("%s answers again after %d failed tries.", edge_url, failed_before)
-    # Keys sent for the first time are sent again later; a repeat is not repeated.
+    # What was sent for the first time is sent again later; a repeat is not repeated.
     firsts = set().union(*(purge.keys for purge in purges if not purge.repeat))
-    _sent(edge_url, claim, keys if keys == {changes.SITE} and firsts else firsts)
+    if firsts and keys == {changes.SITE}:
+        firsts = keys
+    _sent(edge_url, claim, firsts)
     _prune_now_and_then()
     return f"purged {len(keys)} key(s)"
 
