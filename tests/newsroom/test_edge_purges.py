@@ -441,7 +441,7 @@ def test_a_purge_one_worker_is_sending_is_not_sent_by_another(receiver, clock, r
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_never_send_the_same_purge(receiver):
+def test_two_workers_at_once_never_send_the_same_purge(receiver, clock):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one write at a time; the test above covers its claims")
     keys = [f"article:{number}" for number in range(60)]
@@ -464,7 +464,7 @@ def test_two_workers_at_once_never_send_the_same_purge(receiver):
     for worker in workers:
         worker.join(timeout=30)
     sent = [key for _, _, headers, _ in receiver.received for key in headers["xkey-purge"].split()]
-    # Each key once (their repeats are not due yet), whichever worker sent it.
+    # Each key once (their repeats are not due: the clock stands still), whichever worker sent it.
     assert sorted(sent) == sorted(keys)
     first = EdgePurge.objects.filter(repeat=False)
     assert set(first.values_list("status", "attempts")) == {(SENT, 1)}
