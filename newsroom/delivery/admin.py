@@ -36,8 +36,7 @@ class EdgePurgeAdmin(admin.ModelAdmin):
 
     @admin.display(description="keys")
     def shown_keys(self, purge):
-        more = len(purge.keys) - 10
-        return ", ".join(purge.keys[:10]) + (f" and {more} more" if more > 0 else "")
+        return purge.shown_keys()
 
     def has_add_permission(self, request):
         return False

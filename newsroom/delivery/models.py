@@ -56,4 +56,9 @@ class EdgePurge(models.Model):
 
     def __str__(self):
         again = " again" if self.repeat else ""
-        return f"Purge{again} of {', '.join(self.keys)} at {self.edge_url}"
+        return f"Purge{again} of {self.shown_keys()} at {self.edge_url}"
+
+    def shown_keys(self, most: int = 10) -> str:
+        """The keys, the first `most` of them named."""
+        more = len(self.keys) - most
+        return ", ".join(self.keys[:most]) + (f" and {more} more" if more > 0 else "")

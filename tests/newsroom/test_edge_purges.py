@@ -561,6 +561,7 @@ def test_editors_see_what_the_edge_was_sent_and_what_waits_and_change_nothing(
     editor_client, receiver, clock, run_queue
 ):
     edge.purge({"article:7", "list:all"})
+    edge.purge({f"tag:{number:02}" for number in range(12)})
     run_queue()
     clock.shift(edge_purges.REPEAT_AFTER_SECONDS)
     run_queue()
@@ -572,6 +573,7 @@ def test_editors_see_what_the_edge_was_sent_and_what_waits_and_change_nothing(
     assert page.status_code == 200
     text = page.content.decode()
     assert "article:7, list:all" in text and "HTTP 503 Service Unavailable" in text
+    assert "tag:00, tag:01, tag:02" in text and "tag:09 and 2 more" in text
     waiting = editor_client.get("/admin/delivery/edgepurge/?status__exact=pending")
     assert "article:9" in waiting.content.decode()
     assert "article:7" not in waiting.content.decode()
