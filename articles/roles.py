@@ -25,6 +25,7 @@ EDITOR_PERMISSIONS = [
     ("webhooks", "endpoint", ["add", "change", "delete", "view"]),
     ("webhooks", "delivery", ["view", "resend"]),
     ("webhooks", "attempt", ["view"]),
+    ("delivery", "edgepurge", ["view"]),
 ]
 WRITER_PERMISSIONS = [
     ("articles", "article", ["add", "change", "view"]),

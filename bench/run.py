@@ -416,7 +416,7 @@ def measure_edge(rows, article, newest):
 
     sys.path.insert(0, str(ROOT / "deploy"))
     from django.core.cache import cache
-    from serve_edge import Varnish
+    from serve_edge import Varnish, stop_worker, worker_command
 
     from newsroom.delivery import edge as edge_settings
     from newsroom.delivery.release import release
@@ -426,6 +426,8 @@ def measure_edge(rows, article, newest):
     # The edge starts empty: the purges of every page a new release makes are not needed.
     cache.set(edge_settings.RELEASE_KEY, release(), timeout=None)
     server = start_server()
+    # The writer's purges are rows that this worker sends to the edge, as on a site.
+    worker = subprocess.Popen(worker_command(), cwd=ROOT, env=os.environ.copy())
     edge.start()
     try:
         path = f"/articles/{article}/"
@@ -442,6 +444,7 @@ def measure_edge(rows, article, newest):
         served = served_while_stopped(edge, server, [slug for slug, _ in newest])
     finally:
         stop(server)
+        stop_worker(worker)
         edge.stop()
         del os.environ["EDGE_PURGE_URLS"]
     return {"writes": writes, "app_stopped": served}

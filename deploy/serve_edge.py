@@ -1,5 +1,6 @@
-"""`make serve-edge`: gunicorn on 127.0.0.1:$PORT and Varnish on 127.0.0.1:$EDGE_PORT in front
-of it, until Ctrl-C stops both.
+"""`make serve-edge`: gunicorn on 127.0.0.1:$PORT, Varnish on 127.0.0.1:$EDGE_PORT in front of
+it, and the task queue's worker that sends the purges (`worker_command`), until Ctrl-C stops
+them.
 
 Settings (environment):
 - PORT (8000), EDGE_PORT (8080), HOST (127.0.0.1): where the app server and the edge listen.
@@ -10,7 +11,7 @@ Settings (environment):
 
 Varnish runs with deploy/varnish/default.vcl beside a site.vcl written from these settings, in a
 working folder of its own (.edge/<EDGE_PORT>/), which is removed on exit. Tests and `make bench`
-start it the same way (`Varnish`).
+start it and the worker the same way (`Varnish`, `worker_command`).
 """
 
 import os
@@ -26,6 +27,21 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 VCL_FOLDER = PROJECT / "deploy" / "varnish"
+# How often an idle worker looks for tasks: a purge waits up to this long for it, well within the
+# second in which the README promises a write reaches the edge. Each look is one indexed query.
+WORKER_INTERVAL_SECONDS = 0.2
+
+
+def worker_command() -> list[str]:
+    """The task queue's worker, which sends the edge's purges (run in the project's folder with
+    the app's environment): the one command every place that starts a worker uses."""
+    return [
+        sys.executable,
+        str(PROJECT / "manage.py"),
+        "db_worker",
+        "--interval",
+        str(WORKER_INTERVAL_SECONDS),
+    ]
 
 
 def site_vcl(app_servers, purgers=()) -> str:
@@ -97,8 +113,8 @@ class Varnish:
             "-s",
             f"malloc,{self.memory}",
         ]
-        # A session of its own: Ctrl-C stops the app server first, whose workers send their
-        # last purges to the edge on the way out, then the edge (`stop`).
+        # A session of its own: Ctrl-C stops the app server and the worker that purges the
+        # edge first, then the edge (`stop`).
         self.process = subprocess.Popen(
             [*self.run_with, *command],
             stdout=log,
@@ -162,6 +178,11 @@ def main() -> int:
         cwd=PROJECT,
         env=app_environment,
     )
+    # A session of its own, like the edge's: Ctrl-C reaches it once, from `stop_worker`, so it
+    # finishes the purge it is sending.
+    worker = subprocess.Popen(
+        worker_command(), cwd=PROJECT, env=app_environment, start_new_session=True
+    )
     stopping = []
 
     def stop(signum, frame):
@@ -173,21 +194,37 @@ def main() -> int:
         edge.start(log=None)
         print(
             f"Newsroom: app server http://{host}:{port}/, edge (Varnish) http://127.0.0.1:"
-            f"{edge_port}/ in front of {', '.join(app_servers)}. Ctrl-C stops both.",
+            f"{edge_port}/ in front of {', '.join(app_servers)}, and the worker that purges "
+            "it. Ctrl-C stops them.",
             flush=True,
         )
-        while not stopping and app.poll() is None and edge.process.poll() is None:
+        while not stopping and all(
+            process.poll() is None for process in (app, worker, edge.process)
+        ):
             time.sleep(0.2)
     finally:
-        print("Stopping the app server, then the edge…", flush=True)
+        print("Stopping the app server, the worker, then the edge…", flush=True)
         if app.poll() is None:
             app.send_signal(signal.SIGTERM)
         try:
-            app.wait(timeout=40)  # its workers send their last purges to the edge on the way out
+            app.wait(timeout=40)
         except subprocess.TimeoutExpired:
             app.kill()
+        # Purges it has not sent stay in the database for the next worker.
+        stop_worker(worker)
         edge.stop()
     return 0 if stopping else 1
+
+
+def stop_worker(worker: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a worker started with `worker_command` once it has finished the task it runs."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def _list(value):

@@ -4,10 +4,9 @@ public pages for hours and is purged by the same content keys as the page cache.
 - Every public page names its content keys in the header its kind of edge reads, and says how
   long the edge may keep it (`mark`): EDGE_CACHE_SECONDS when purges are sent, since they make
   it exact; CDN_CACHE_SECONDS otherwise.
-- After a write commits, its keys go to every edge in EDGE_PURGE_URLS from a thread of the
-  process (`purge`): a save never waits for an edge, and an edge that does not answer is tried
-  again, with growing waits, until it does; each purge is sent a second time two seconds later.
-  Each purge and each failure is logged (`newsroom.edge`).
+- After a write commits, its keys are stored as a purge for every edge in EDGE_PURGE_URLS
+  (`purge`), which the task queue's worker sends (`edge_purges`): a save never waits for an
+  edge, and a process may end at once without losing a purge.
 - With an edge, readers' requests stop reaching the app, which took scheduled articles live on
   the first request after their time (`schedule`) and sent the page cache's missed purges on
   the next request; so each app server process does both every second instead
@@ -20,12 +19,11 @@ import logging
 import os
 import threading
 import time
-import urllib.error
 import urllib.request
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils.cache import patch_cache_control
 
 from articles import changes
@@ -33,16 +31,6 @@ from newsroom.delivery.release import release
 
 logger = logging.getLogger("newsroom.edge")
 
-# How long one purge request may take before the edge counts as not answering.
-REQUEST_TIMEOUT_SECONDS = 3
-# Waits between tries at an edge that does not answer: doubling from the first to the last.
-FIRST_RETRY_SECONDS = 0.5
-LAST_RETRY_SECONDS = 60
-# Past this many keys waiting for one edge, the whole site is purged there instead.
-MAX_WAITING_KEYS = 1_000
-# Each purge is sent a second time this much later: a page the app rendered before the write
-# committed and the edge stored just after the first purge arrived is gone then too.
-REPEAT_AFTER_SECONDS = 2
 SCHEDULE_CHECK_SECONDS = 1
 RELEASE_KEY = "edge:release"
 
@@ -106,10 +94,21 @@ def mark(response, keys, *, keep: bool = True) -> None:
     response[edge.lifetime_header] = f"max-age={lifetime}"
 
 
-def purge(keys) -> None:
-    """Send `keys` to every configured edge, from the background (nothing when none is)."""
-    if is_purged() and keys:
-        _outbox.add(set(keys))
+def purge(keys, *, after: float = 0) -> None:
+    """Have the worker send `keys` to every configured edge (nothing when none is), `after`
+    seconds from now. A database that fails here is logged: the write has committed."""
+    from newsroom.delivery import edge_purges  # which sends with this module's kinds
+
+    if not is_purged() or not keys:
+        return
+    try:
+        edge_purges.store(set(keys), settings.EDGE_PURGE_URLS, after=after)
+    except DatabaseError:
+        logger.exception(
+            "Could not store the purge of %s for the edge: pages showing them may be out of "
+            "date there until they expire (EDGE_CACHE_SECONDS).",
+            ", ".join(sorted(keys)),
+        )
 
 
 def app_server_started() -> None:
@@ -119,6 +118,7 @@ def app_server_started() -> None:
     if not is_purged():
         return
     _purge_after_deploy()
+    connections.close_all()  # this thread's: requests are served by threads of their own
     threading.Thread(target=_every_second, name="edge-upkeep", daemon=True).start()
 
 
@@ -137,10 +137,7 @@ def _purge_after_deploy() -> None:
     purge({changes.SITE})
     # The previous release's workers answer the requests they hold for up to gunicorn's
     # graceful timeout, and the edge may keep those pages: purge once more after it.
-    graceful = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30")) + 5
-    timer = threading.Timer(graceful, purge, args=({changes.SITE},))
-    timer.daemon = True
-    timer.start()
+    purge({changes.SITE}, after=int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30")) + 5)
 
 
 def _every_second() -> None:
@@ -153,172 +150,7 @@ def _every_second() -> None:
             state = cache.get(schedule.STATE_KEY)
             if schedule.is_due(state, time.time()):
                 schedule.go_live(state)
-                connections.close_all()  # this thread's own; it needs one again rarely
         except Exception:  # the thread must outlive a bad moment of the cache or database
             logger.exception("Checking the schedule failed; checking again in a second.")
-
-
-class _Outbox:
-    """Keys waiting to be purged at each edge, and the thread that sends them."""
-
-    def __init__(self):
-        self._reset()
-        # A forked process (a gunicorn worker) has none of its parent's threads, and may have
-        # been forked while one of them held the lock.
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self):
-        self.condition = threading.Condition()
-        self.waiting: dict[str, set[str]] = {}  # by edge
-        self.again: dict[str, set[str]] = {}  # purged once, to purge a second time at again_at
-        self.again_at: dict[str, float] = {}
-        self.failures: dict[str, int] = {}
-        self.next_try: dict[str, float] = {}
-        self.sending = 0
-        self.exiting = False
-        self.thread = None
-
-    def add(self, keys: set[str]) -> None:
-        with self.condition:
-            for url in settings.EDGE_PURGE_URLS:
-                self._wait(url, keys)
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="edge-purge", daemon=True)
-                self.thread.start()
-            self.condition.notify_all()
-
-    def _wait(self, url: str, keys: set[str]) -> None:
-        waiting = self.waiting.setdefault(url, set())
-        if changes.SITE in waiting:
-            return
-        waiting |= keys
-        if len(waiting) > MAX_WAITING_KEYS:
-            logger.warning(
-                "More than %d keys are waiting for %s: purging every page there instead.",
-                MAX_WAITING_KEYS,
-                url,
-            )
-            self.waiting[url] = {changes.SITE}
-
-    def _run(self) -> None:
-        while True:
-            with self.condition:
-                batches = self._take_due()
-                while not batches:
-                    self.condition.wait(self._seconds_to_next_try())
-                    batches = self._take_due()
-                self.sending += 1
-            try:
-                for url, keys, repeat in batches:
-                    self._send(url, keys, repeat)
-            finally:
-                with self.condition:
-                    self.sending -= 1
-                    self.condition.notify_all()
-
-    def _take_due(self) -> list[tuple[str, set[str], bool]]:
-        now = time.monotonic()
-        repeats = [url for url, at in self.again_at.items() if at <= now]
-        batches = [(url, self.again.pop(url, set()), True) for url in repeats]
-        for url in repeats:
-            del self.again_at[url]
-        ready = [url for url in self.waiting if self.next_try.get(url, 0) <= now]
-        return batches + [(url, self.waiting.pop(url), False) for url in ready if self.waiting[url]]
-
-    def _seconds_to_next_try(self):
-        now = time.monotonic()
-        tries = [self.next_try.get(url, 0) for url, keys in self.waiting.items() if keys]
-        tries += self.again_at.values()
-        return max(min(tries) - now, 0.01) if tries else None
-
-    def _send(self, url: str, keys: set[str], repeat: bool) -> None:
-        ordered = sorted(keys)
-        size = kind().keys_per_purge
-        for start in range(0, len(ordered), size):
-            batch = ordered[start : start + size]
-            started = time.monotonic()
-            try:
-                request = kind().purge_request(url, batch, settings.EDGE_PURGE_TOKEN)
-                with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as answer:
-                    said = answer.read(200).decode(errors="replace").strip().splitlines()
-            except Exception as error:  # refused, timed out, HTTP 4xx/5xx, not HTTP, bad URL
-                self._failed(url, set(ordered[start:]), _reason(error))
-                return
-            self._answered(url, batch, repeat, said, time.monotonic() - started)
-
-    def _answered(self, url, batch, repeat, said, took) -> None:
-        with self.condition:
-            failures = self.failures.pop(url, 0)
-            self.next_try.pop(url, None)
-            if not repeat:
-                self.again.setdefault(url, set()).update(batch)
-                self.again_at.setdefault(url, time.monotonic() + REPEAT_AFTER_SECONDS)
-                self.condition.notify_all()
-        if failures:
-            logger.warning("%s answers again after %d failed tries.", url, failures)
-        logger.log(
-            logging.DEBUG if repeat else logging.INFO,
-            "Purged %s%s at %s (%d ms%s).",
-            ", ".join(batch),
-            " again" if repeat else "",
-            url,
-            took * 1000,
-            f": {said[0][:120]}" if said else "",
-        )
-
-    def _failed(self, url, unsent: set[str], reason: str) -> None:
-        with self.condition:
-            failures = self.failures[url] = self.failures.get(url, 0) + 1
-            wait = min(FIRST_RETRY_SECONDS * 2 ** (failures - 1), LAST_RETRY_SECONDS)
-            if self.exiting:
-                wait = FIRST_RETRY_SECONDS
-            self.next_try[url] = time.monotonic() + wait
-            self._wait(url, unsent)
-        logger.warning(
-            "Could not purge %s at %s (%s); trying again in %g s. Until then readers may get the "
-            "previous version of the pages showing them.",
-            ", ".join(sorted(unsent)),
-            url,
-            reason,
-            wait,
-        )
-
-    def flush(self, timeout: float) -> bool:
-        """Send what waits now, trying each edge about twice a second until `timeout`, and
-        the second purges when they are due; return whether everything was sent."""
-        deadline = time.monotonic() + timeout
-        with self.condition:
-            self.exiting = True
-            self.next_try.clear()  # try every edge at once, then twice a second
-            self.condition.notify_all()
-            while any(self.waiting.values()) or self.again or self.sending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self.condition.wait(min(left, FIRST_RETRY_SECONDS))
-            self.exiting = False
-            unsent = {url: keys for url, keys in self.waiting.items() if keys}
-        for url, keys in unsent.items():
-            logger.error(
-                "Exiting with purges %s never took: pages showing %s may be out of date there "
-                "until they expire (EDGE_CACHE_SECONDS).",
-                url,
-                ", ".join(sorted(keys)),
-            )
-        return not unsent
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, urllib.error.HTTPError):
-        return f"HTTP {error.code} {error.reason}"
-    if isinstance(error, urllib.error.URLError):
-        return str(error.reason)
-    return str(error) or type(error).__name__
-
-
-_outbox = _Outbox()
-
-
-def flush(timeout: float) -> bool:
-    """Wait until every edge took the purges waiting for it, at most `timeout` seconds."""
-    return _outbox.flush(timeout)
+        finally:
+            connections.close_all()  # this thread's own; it needs one rarely

@@ -1,5 +1,6 @@
 """A purge, wherever pages are kept: the page cache first, then the edge, so that an edge asking
-for a purged page again gets the new one, never the page cache's old copy."""
+for a purged page again gets the new one, never the page cache's old copy. The page cache takes
+it at once; the edge's is stored, and sent by the task queue's worker (`edge_purges`)."""
 
 import atexit
 
@@ -8,8 +9,8 @@ from newsroom.delivery import content_versions, edge
 
 # Pages that show more of a kind than they can name carry "<kind>:any" (see `shown`).
 ANY_KEYS = {"article:": changes.ANY_ARTICLE, "tag:": changes.ANY_TAG}
-# How long an exiting command (import_articles) waits for the cache, then for the edges, to
-# take its purges.
+# How long an exiting command (import_articles) waits for the cache to take the purges it
+# could not take before (the edge's are rows, which outlive the process).
 EXIT_WAIT_SECONDS = 6
 
 
@@ -33,7 +34,6 @@ def send_unsent() -> None:
 
 def _before_exit() -> None:
     edge.purge(content_versions.send_unsent_before_exit(EXIT_WAIT_SECONDS))
-    edge.flush(EXIT_WAIT_SECONDS)
 
 
 atexit.register(_before_exit)

@@ -1,8 +1,11 @@
 """What the app tells an edge (Varnish, a CDN): each public page's content keys and lifetime in
-headers, and, after each write, the keys to purge, sent from the background with retries.
+headers, and, after each write, the keys to purge, stored as rows that the task queue's worker
+sends, with retries. The worker runs here in the test's process (`run_queue`), and the clock
+stands still unless a test moves it (`clock`).
 
-The real Varnish in front of real app servers is tested in test_edge.py."""
+The real Varnish in front of real app servers, with a real worker, is tested in test_edge.py."""
 
+import datetime as dt
 import http.server
 import json
 import logging
@@ -13,15 +16,28 @@ import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.db import connection, connections
 from django.test import Client, RequestFactory
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles.roles import PIPELINE
 from articles.services import article_update
-from newsroom.delivery import content_versions, edge, middleware, public_pages
+from newsroom.delivery import (
+    content_versions,
+    edge,
+    edge_purges,
+    middleware,
+    public_pages,
+    purging,
+)
+from newsroom.delivery.models import EdgePurge
 from tests.newsroom.test_cache_outage import free_port, unreachable, use_cache
 
 VCL = Path(__file__).resolve().parents[2] / "deploy" / "varnish" / "default.vcl"
+SENT, PENDING = EdgePurge.Status.SENT, EdgePurge.Status.PENDING
 
 
 class EdgeReceiver:
@@ -56,7 +72,9 @@ class EdgeReceiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self):
@@ -68,39 +86,20 @@ class EdgeReceiver:
             key for _, _, headers, _ in self.received for key in headers[header.lower()].split()
         }
 
-    def wait_for(self, count=1, timeout=5):
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.received
-
-
-@pytest.fixture(autouse=True)
-def own_outbox(monkeypatch):
-    """Each test's purges wait in an outbox of its own, which no other test sees."""
-    outbox = edge._Outbox()
-    monkeypatch.setattr(edge, "_outbox", outbox)
-    monkeypatch.setattr(edge, "REPEAT_AFTER_SECONDS", 0.1)
-    yield outbox
-    with outbox.condition:
-        outbox.waiting.clear()
-        outbox.again.clear()
-        outbox.again_at.clear()
-
 
 @pytest.fixture
 def receiver(settings):
     running = EdgeReceiver().start()
     settings.EDGE_PURGE_URLS = [running.url]
     yield running
-    edge.flush(timeout=1)
     running.stop()
 
 
 @pytest.fixture
-def quick_retries(monkeypatch):
-    monkeypatch.setattr(edge, "FIRST_RETRY_SECONDS", 0.05)
-    monkeypatch.setattr(edge, "LAST_RETRY_SECONDS", 0.2)
+def clock():
+    """Stop the clock; `clock.shift(seconds)` moves it on (retries and repeats come due)."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -229,42 +228,73 @@ def test_a_page_rendered_while_an_edit_committed_is_not_kept_by_the_edge(
 # Purges
 
 
-def test_an_edit_purges_what_it_changed_at_the_edge_twice(story, receiver):
+def purges(**filters):
+    return list(EdgePurge.objects.filter(**filters).order_by("created_at", "pk"))
+
+
+def test_an_edit_purges_what_it_changed_at_the_edge_twice(
+    story, receiver, clock, run_queue, caplog
+):
     """The second purge, a moment later, removes a page rendered before the write committed
     that reached the edge just after the first."""
-    edit(story, title="Edge, corrected")
-    first, second = receiver.wait_for(2)
-    assert first[:2] == second[:2] == ("PURGE", "/")
-    assert first[2]["xkey-purge"] == second[2]["xkey-purge"]
+    with caplog.at_level(logging.INFO, logger="newsroom.edge"):
+        edit(story, title="Edge, corrected")
+        run_queue()
+    assert len(receiver.received) == 1
+    first = receiver.received[0]
+    assert first[:2] == ("PURGE", "/")
     assert {f"article:{story.pk}", "article:any", "list:search"} <= receiver.purged_keys()
     assert f"article:{story.pk + 1}" not in receiver.purged_keys()
-    time.sleep(0.3)
-    assert len(receiver.received) == 2  # twice, not every 0.1 s
+    assert f"at {receiver.url} (" in caplog.text and "ms: Purged 3 pages.)" in caplog.text
+
+    clock.shift(edge_purges.REPEAT_AFTER_SECONDS - 0.1)
+    run_queue()
+    assert len(receiver.received) == 1
+    clock.shift(0.1)
+    run_queue()
+    second = receiver.received[1]
+    assert second[:2] == first[:2] and second[2]["xkey-purge"] == first[2]["xkey-purge"]
+
+    clock.shift(60)
+    run_queue()
+    assert len(receiver.received) == 2  # twice, not again and again
+    assert [(purge.status, purge.repeat, purge.attempts) for purge in purges()] == [
+        (SENT, False, 1),
+        (SENT, True, 1),
+    ]
 
 
-def test_every_configured_edge_gets_the_purge(story, receiver, settings):
+def test_every_configured_edge_gets_the_purge(story, receiver, settings, clock, run_queue):
     second = EdgeReceiver().start()
     settings.EDGE_PURGE_URLS = [receiver.url, second.url]
     try:
         edit(story, dek="A new dek.")
-        assert receiver.wait_for(2) and second.wait_for(2)
-        assert receiver.purged_keys() == second.purged_keys()
+        run_queue()
+        clock.shift(edge_purges.REPEAT_AFTER_SECONDS)
+        run_queue()
     finally:
         second.stop()
+    assert len(receiver.received) == len(second.received) == 2
+    assert receiver.purged_keys() == second.purged_keys()
+    assert f"article:{story.pk}" in receiver.purged_keys()
 
 
-def test_nothing_is_sent_when_no_edge_is_configured(story, settings):
+def test_nothing_is_stored_or_sent_when_no_edge_is_configured(story, settings, run_queue):
     listening = EdgeReceiver().start()
     try:
         assert settings.EDGE_PURGE_URLS == []
         edit(story, dek="A new dek.")
-        assert edge.flush(timeout=1)
-        assert listening.wait_for(1, timeout=0.3) == []
+        run_queue()
     finally:
         listening.stop()
+    assert listening.received == []
+    assert not EdgePurge.objects.exists()
+    assert not DBTaskResult.objects.filter(task_path=edge_purges.send.module_path).exists()
 
 
-def test_a_save_does_not_wait_for_an_edge_that_hangs(story, settings):
+def test_a_save_does_not_wait_for_an_edge_that_hangs(
+    story, settings, run_queue, monkeypatch, caplog
+):
     with socket.socket() as hung:  # accepts connections, never answers
         hung.bind(("127.0.0.1", 0))
         hung.listen()
@@ -272,92 +302,205 @@ def test_a_save_does_not_wait_for_an_edge_that_hangs(story, settings):
         started = time.monotonic()
         edit(story, title="Saved at once")
         took = time.monotonic() - started
-    # A save that waited for the edge would take its whole timeout.
-    assert took < edge.REQUEST_TIMEOUT_SECONDS / 2
+        # A save that waited for the edge would take the worker's whole timeout.
+        assert took < edge_purges.REQUEST_TIMEOUT_SECONDS / 2
+        monkeypatch.setattr(edge_purges, "REQUEST_TIMEOUT_SECONDS", 0.2)
+        with caplog.at_level(logging.WARNING, logger="newsroom.edge"):
+            run_queue()
     story.refresh_from_db()
     assert story.title == "Saved at once"
+    assert "timed out); trying again in 0.5 s" in caplog.text
+    [purge] = purges()
+    assert (purge.status, purge.attempts, purge.last_error) == (PENDING, 1, "timed out")
 
 
 def test_a_save_does_not_fail_on_an_edge_that_is_down_and_purges_it_when_it_is_back(
-    story, settings, quick_retries, caplog
+    story, settings, clock, run_queue, caplog
 ):
     down = EdgeReceiver()  # not started: its port refuses connections
     settings.EDGE_PURGE_URLS = [down.url]
     with caplog.at_level(logging.WARNING, logger="newsroom.edge"):
         edit(story, title="Saved anyway")
-        deadline = time.monotonic() + 5
-        while "Could not purge" not in caplog.text and time.monotonic() < deadline:
-            time.sleep(0.01)
-        down.start()  # the edge comes back: the purge waiting for it arrives
+        run_queue()
+        down.start()  # the edge comes back: the purge waiting for it arrives at its next try
         try:
-            assert down.wait_for(1)
-            assert f"article:{story.pk}" in down.purged_keys()
+            run_queue()
+            assert down.received == []
+            clock.shift(edge_purges.FIRST_RETRY_SECONDS)
+            run_queue()
         finally:
             down.stop()
+    assert f"article:{story.pk}" in down.purged_keys()
     story.refresh_from_db()
     assert story.title == "Saved anyway"
     assert f"Could not purge article:{story.pk}, article:any" in caplog.text
-    assert "trying again in" in caplog.text
-    assert down.url in caplog.text
+    assert f"at {down.url} ([Errno 111] Connection refused); trying again in 0.5 s" in caplog.text
+    assert f"{down.url} answers again after 1 failed tries." in caplog.text
 
 
-def test_an_edge_that_refuses_the_purge_is_tried_again(story, receiver, quick_retries, caplog):
+def test_an_edge_that_refuses_the_purge_is_tried_again_waiting_twice_as_long_each_time(
+    receiver, clock, run_queue, caplog
+):
     receiver.status = 403
+    edge.purge({"article:1"})
+    waits = []
     with caplog.at_level(logging.WARNING, logger="newsroom.edge"):
-        edit(story, title="Refused")
-        receiver.wait_for(2)
+        for _ in range(9):
+            run_queue()
+            [purge] = purges()
+            waits.append((purge.next_attempt_at - timezone.now()).total_seconds())
+            clock.shift(waits[-1])
         receiver.status = 200
-        receiver.wait_for(3)
-        assert edge.flush(timeout=2)
-    assert "HTTP 403" in caplog.text
-    assert "answers again after" in caplog.text
-    assert f"article:{story.pk}" in receiver.purged_keys()
+        run_queue()
+    assert waits == [0.5, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert len(receiver.received) == 10
+    assert "(HTTP 403 Forbidden); trying again in 60 s" in caplog.text
+    assert "answers again after 9 failed tries" in caplog.text
+    first = purges(repeat=False)[0]
+    assert (first.status, first.attempts, first.last_error) == (SENT, 10, "HTTP 403 Forbidden")
+
+
+def test_purges_stored_while_an_edge_waits_go_with_its_next_try(settings, clock, run_queue):
+    down = EdgeReceiver()
+    settings.EDGE_PURGE_URLS = [down.url]
+    edge.purge({"article:1"})
+    run_queue()
+    down.start()
+    try:
+        edge.purge({"article:2"})
+        run_queue()
+        assert down.received == []  # the edge's wait holds for new purges too
+        clock.shift(edge_purges.FIRST_RETRY_SECONDS)
+        run_queue()
+    finally:
+        down.stop()
+    assert len(down.received) == 1
+    assert down.purged_keys() == {"article:1", "article:2"}
 
 
 def test_purges_that_pile_up_for_an_edge_that_is_down_become_one_purge_of_everything(
-    settings, quick_retries, monkeypatch, caplog
+    settings, clock, run_queue, monkeypatch, caplog
 ):
-    monkeypatch.setattr(edge, "MAX_WAITING_KEYS", 5)
+    monkeypatch.setattr(edge_purges, "MAX_WAITING_KEYS", 5)
     down = EdgeReceiver()
     settings.EDGE_PURGE_URLS = [down.url]
-    with caplog.at_level(logging.WARNING, logger="newsroom.edge"):
-        edge.purge({f"article:{number}" for number in range(3)})
-        while "Could not purge" not in caplog.text:
-            time.sleep(0.01)
-        edge.purge({f"article:{number}" for number in range(3, 6)})
-    assert "purging every page there instead" in caplog.text
+    edge.purge({f"article:{number}" for number in range(3)})
+    run_queue()
+    edge.purge({f"article:{number}" for number in range(3, 6)})
     down.start()
     try:
-        down.wait_for(1)
-        assert edge.flush(timeout=2)
-        assert down.purged_keys() == {"site"}
+        clock.shift(edge_purges.FIRST_RETRY_SECONDS)
+        with caplog.at_level(logging.WARNING, logger="newsroom.edge"):
+            run_queue()
     finally:
         down.stop()
+    assert f"More than 5 keys are waiting for {down.url}" in caplog.text
+    assert "purging every page there instead" in caplog.text
+    assert len(down.received) == 1
+    assert down.purged_keys() == {"site"}
 
 
-def test_an_exiting_process_sends_what_waits_and_names_what_it_could_not(
-    settings, quick_retries, caplog
-):
-    settings.EDGE_PURGE_URLS = [EdgeReceiver().url]  # never started
+def test_a_purge_outlives_the_process_that_made_it(story, settings, run_queue):
+    """From the moment its write commits a purge is a row: the process that wrote (an import,
+    which ends at once) keeps nothing of it, and the next worker to run sends it."""
+    later = EdgeReceiver()  # no edge answers while the process runs
+    settings.EDGE_PURGE_URLS = [later.url]
+    edit(story, title="Stored, not sent")
+    started = time.monotonic()
+    purging._before_exit()  # what an ending process does: it waits for no edge
+    assert time.monotonic() - started < 0.5
+    [purge] = purges()
+    assert purge.status == PENDING and purge.attempts == 0
+    assert f"article:{story.pk}" in purge.keys
+    later.start()
+    try:
+        run_queue()
+    finally:
+        later.stop()
+    assert f"article:{story.pk}" in later.purged_keys()
+    assert purges(repeat=False)[0].status == SENT
+
+
+def test_a_purge_one_worker_is_sending_is_not_sent_by_another(receiver, clock, run_queue):
     edge.purge({"article:1"})
-    with caplog.at_level(logging.ERROR, logger="newsroom.edge"):
-        assert edge.flush(timeout=0.3) is False
-    assert "pages showing article:1 may be out of date there" in caplog.text
+    # A worker claims the purge due now, and is sending it…
+    [claimed] = edge_purges._claim(receiver.url, "worker-one", timezone.now())
+    assert claimed.keys == ["article:1"]
+    edge.purge({"article:2"})
+    run_queue()  # …when another worker runs: it sends only what it claims itself.
+    assert receiver.purged_keys() == {"article:2"}
+    assert EdgePurge.objects.get(pk=claimed.pk).status == EdgePurge.Status.SENDING
+    # The first worker died: once its claim runs out, the task queued with it sends its purge.
+    clock.shift(edge_purges.CLAIM_SECONDS - 1)
+    run_queue()
+    assert "article:1" not in receiver.purged_keys()
+    clock.shift(2)
+    run_queue()
+    assert "article:1" in receiver.purged_keys()
+    assert EdgePurge.objects.get(pk=claimed.pk).status == SENT
 
 
-def test_fastly_is_purged_through_its_api(story, receiver, settings):
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_never_send_the_same_purge(receiver, clock):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write at a time; the test above covers its claims")
+    keys = [f"article:{number}" for number in range(60)]
+    stored = threading.Event()
+
+    def work():
+        try:
+            while not stored.is_set():
+                edge_purges.send.call(receiver.url)
+            edge_purges.send.call(receiver.url)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for key in keys:
+        edge.purge({key})
+    stored.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    sent = [key for _, _, headers, _ in receiver.received for key in headers["xkey-purge"].split()]
+    # Each key once (their repeats are not due: the clock stands still), whichever worker sent it.
+    assert sorted(sent) == sorted(keys)
+    first = EdgePurge.objects.filter(repeat=False)
+    assert set(first.values_list("status", "attempts")) == {(SENT, 1)}
+
+
+def test_a_new_release_purges_every_page_at_the_edge_and_again_after_the_graceful_timeout(
+    receiver, clock, run_queue, monkeypatch
+):
+    monkeypatch.setenv("GUNICORN_GRACEFUL_TIMEOUT", "10")
+    edge._purge_after_deploy()
+    run_queue()
+    assert receiver.purged_keys() == {"site"} and len(receiver.received) == 1
+    clock.shift(edge_purges.REPEAT_AFTER_SECONDS)
+    run_queue()
+    assert len(receiver.received) == 2
+    clock.shift(10 + 5 - edge_purges.REPEAT_AFTER_SECONDS)
+    run_queue()
+    assert len(receiver.received) == 3
+    assert receiver.purged_keys() == {"site"}
+
+
+def test_fastly_is_purged_through_its_api(story, receiver, settings, run_queue):
     settings.EDGE_KIND, settings.EDGE_PURGE_TOKEN = "fastly", "fastly-token"
     edit(story, dek="A new dek.")
-    method, _, headers, _ = receiver.wait_for(1)[0]
+    run_queue()
+    method, _, headers, _ = receiver.received[0]
     assert method == "POST"
     assert headers["fastly-key"] == "fastly-token"
     assert f"article:{story.pk}" in receiver.purged_keys("Surrogate-Key")
 
 
-def test_cloudflare_is_purged_through_its_api_thirty_tags_at_a_time(receiver, settings):
+def test_cloudflare_is_purged_through_its_api_thirty_tags_at_a_time(receiver, settings, run_queue):
     settings.EDGE_KIND, settings.EDGE_PURGE_TOKEN = "cloudflare", "cf-token"
     edge.purge({f"article:{number}" for number in range(40)})
-    received = receiver.wait_for(2)[:2]
+    run_queue()
+    received = receiver.received
     assert [method for method, *_ in received] == ["POST", "POST"]
     assert received[0][2]["authorization"] == "Bearer cf-token"
     tags = [json.loads(body)["tags"] for *_, body in received]
@@ -377,15 +520,78 @@ def test_a_cdn_without_a_token_is_refused_at_start():
 
 
 def test_a_purge_the_cache_missed_reaches_the_edge_again_when_the_cache_is_back(
-    story, receiver, monkeypatch
+    story, receiver, monkeypatch, run_queue
 ):
     """While Varnish re-fetched a purged page, another app server could still give it the old
     copy from the page cache: once the cache takes the purge, the edge gets it again."""
     monkeypatch.setattr(content_versions, "_unsent", {f"article:{story.pk}"})
     Client().get("/")  # any public page's request sends what waits
-    receiver.wait_for(1)
+    run_queue()
     assert receiver.purged_keys() == {f"article:{story.pk}"}
     assert content_versions._unsent == set()
+
+
+def test_sent_purges_are_deleted_after_a_week_and_waiting_ones_kept(
+    settings, receiver, clock, run_queue
+):
+    down = EdgeReceiver()
+    settings.EDGE_PURGE_URLS = [receiver.url, down.url]
+    edge.purge({"article:1"})
+    run_queue()
+    clock.shift(edge_purges.REPEAT_AFTER_SECONDS)
+    run_queue()
+    assert {purge.status for purge in purges(edge_url=receiver.url)} == {SENT}
+    clock.shift(dt.timedelta(days=edge_purges.KEEP_SENT_DAYS, seconds=1))
+    edge.purge({"article:2"})
+    run_queue()  # the worker prunes now and then: once an hour
+    assert [purge.keys for purge in purges(edge_url=receiver.url)] == [["article:2"]] * 2
+    assert [purge.keys for purge in purges(edge_url=down.url, status=PENDING)] == [
+        ["article:1"],
+        ["article:2"],
+    ]
+    week_ago = timezone.now() - dt.timedelta(days=edge_purges.KEEP_SENT_DAYS)
+    runs = DBTaskResult.objects.filter(task_path=edge_purges.send.module_path)
+    assert runs.exists() and not runs.filter(finished_at__lt=week_ago).exists()
+
+
+# The list of purges in the admin
+
+
+def test_editors_see_what_the_edge_was_sent_and_what_waits_and_change_nothing(
+    editor_client, receiver, clock, run_queue
+):
+    edge.purge({"article:7", "list:all"})
+    edge.purge({f"tag:{number:02}" for number in range(12)})
+    run_queue()
+    clock.shift(edge_purges.REPEAT_AFTER_SECONDS)
+    run_queue()
+    receiver.status = 503
+    edge.purge({"article:9"})
+    run_queue()
+
+    page = editor_client.get("/admin/delivery/edgepurge/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "article:7, list:all" in text and "HTTP 503 Service Unavailable" in text
+    assert "tag:00, tag:01, tag:02" in text and "tag:09 and 2 more" in text
+    waiting = editor_client.get("/admin/delivery/edgepurge/?status__exact=pending")
+    assert "article:9" in waiting.content.decode()
+    assert "article:7" not in waiting.content.decode()
+    sent = editor_client.get("/admin/delivery/edgepurge/?status__exact=sent")
+    assert "article:7" in sent.content.decode() and "article:9" not in sent.content.decode()
+
+    purge = EdgePurge.objects.get(keys=["article:9"])
+    detail = f"/admin/delivery/edgepurge/{purge.pk}/change/"
+    assert editor_client.get(detail).status_code == 200
+    assert editor_client.post(detail, {"status": "sent"}).status_code == 403
+    assert editor_client.get("/admin/delivery/edgepurge/add/").status_code == 403
+    assert editor_client.post(f"/admin/delivery/edgepurge/{purge.pk}/delete/").status_code == 403
+    assert EdgePurge.objects.get(pk=purge.pk).status == PENDING
+
+
+def test_writers_do_not_see_the_purges(client, writer):
+    client.force_login(writer)
+    assert client.get("/admin/delivery/edgepurge/").status_code == 403
 
 
 # The edge's health probe
