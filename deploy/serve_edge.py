@@ -27,21 +27,12 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 VCL_FOLDER = PROJECT / "deploy" / "varnish"
-# How often an idle worker looks for tasks: a purge waits up to this long for it, well within the
-# second in which the README promises a write reaches the edge. Each look is one indexed query.
-WORKER_INTERVAL_SECONDS = 0.2
 
 
 def worker_command() -> list[str]:
     """The task queue's worker, which sends the edge's purges (run in the project's folder with
     the app's environment): the one command every place that starts a worker uses."""
-    return [
-        sys.executable,
-        str(PROJECT / "manage.py"),
-        "db_worker",
-        "--interval",
-        str(WORKER_INTERVAL_SECONDS),
-    ]
+    return [sys.executable, str(PROJECT / "manage.py"), "run_worker"]
 
 
 def site_vcl(app_servers, purgers=()) -> str:

@@ -275,9 +275,9 @@ if unknown_gates := set(PUBLISH_GATES) - set(PUBLISH_GATE_NAMES):
 # API answers; empty, API answers use the address they were asked at, and events give paths.
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
-# Background work (webhook deliveries, edge purges) is queued in the database (django-tasks with
-# django-tasks-db) and run by `manage.py db_worker`; `make serve` starts one beside gunicorn.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background work is queued in the database (django-tasks with django-tasks-db) and run by
+# `manage.py run_worker`: edge purges in their own queue, webhook deliveries in the default one.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "edge"]}}
 
 # The pipeline's API (/api/v1/): at most API_RATE_LIMIT calls per token per minute.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)

@@ -66,8 +66,12 @@ def store(keys, edge_urls, *, after: float = 0) -> None:
             send.using(run_after=at).enqueue(url)
 
 
-# Ahead of other tasks due at the same time (webhook deliveries): a purge is what readers wait for.
-@task(priority=10)
+# A queue of its own, with a worker of its own (`run_worker`): a purge is what readers wait for,
+# and must not wait behind a webhook receiver that takes its time to answer.
+EDGE_QUEUE = "edge"
+
+
+@task(queue_name=EDGE_QUEUE)
 def send(edge_url: str) -> str:
     """Send what is due for `edge_url`; say what was done (the queue keeps it)."""
     now = timezone.now()

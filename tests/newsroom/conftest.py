@@ -20,14 +20,7 @@ def run_queue(db, monkeypatch):
         handlers = {number: signal.getsignal(number) for number in _SIGNALS}
         levels = {name: logging.getLogger(name).level for name in _LOGGERS}
         try:
-            call_command(
-                "db_worker",
-                batch=True,
-                interval=0,
-                startup_delay=False,
-                reload=False,
-                stdout=io.StringIO(),
-            )
+            call_command("run_worker", batch=True, stdout=io.StringIO(), stderr=io.StringIO())
         finally:
             for number, handler in handlers.items():
                 signal.signal(number, handler)
