@@ -109,6 +109,16 @@ def text_problem(value, path=()) -> ImportProblem | None:
     return None
 
 
+def parse_json(text: str):
+    """Read JSON as the standard defines it: Python's reader also takes NaN and Infinity,
+    which are no JSON numbers (and no database stores them in JSON)."""
+    return json.loads(text, parse_constant=_no_such_number)
+
+
+def _no_such_number(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def json_files(paths: list[str]) -> Iterator[Path]:
     """Yield the JSON files named, and those found in the folders named, in a stable order."""
     for name in paths:
@@ -127,7 +137,7 @@ def read_records(path: Path) -> Iterator[ArticleRecord]:
         return ArticleRecord(source, 0, None, ImportProblem(message), whole_file=True)
 
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         yield unreadable("no such file or folder.")
         return
@@ -137,6 +147,9 @@ def read_records(path: Path) -> Iterator[ArticleRecord]:
     except json.JSONDecodeError as error:
         message = f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
         yield unreadable(message)
+        return
+    except ValueError as error:  # NaN, Infinity, a number too long to read
+        yield unreadable(f"invalid JSON: {error}.")
         return
     except OSError as error:
         yield unreadable(f"cannot read: {error.strerror}.")

@@ -22,6 +22,7 @@ MAX_CITATION_RANGE = 50
 # One marker: [1], [2, 3], [2-4], [2–4]. Adjacent markers ([1][4]) match one after the other.
 CITATION_MARKER = re.compile(r"\[\s*([1-9]\d{0,3}(?:\s*(?:,|-|–)\s*[1-9]\d{0,3})*)\s*\]")
 CITATION_ITEM = re.compile(r"([1-9]\d{0,3})(?:\s*[-–]\s*([1-9]\d{0,3}))?")
+SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<!\s)\s+([.,;:!?)])")
 WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
 # Ids the article page itself uses; a body heading never takes one.
 RESERVED_IDS = {
@@ -123,8 +124,9 @@ def _inline_text(children: list[Token]) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-    # "a claim [1]." loses its marker: close the gap it leaves before punctuation
-    return re.sub(r"\s+([.,;:!?)])", r"\1", "".join(parts))
+    # "a claim [1]." loses its marker: close the gap it leaves before punctuation. The
+    # look-behind starts a match only where a run of spaces starts (linear, not quadratic).
+    return SPACE_BEFORE_PUNCTUATION.sub(r"\1", "".join(parts))
 
 
 def _body_rule(state: StateCore) -> None:

@@ -202,10 +202,12 @@ def _record(delivery: Delivery, started_at, duration, answer, error) -> str:
     """Log the attempt and move the delivery on: delivered, waiting to retry, or given up."""
     now = timezone.now()
     succeeded = answer is not None and 200 <= answer.status < 300
+    error = _storable(error or "")
+    excerpt = _storable(answer.excerpt) if answer else ""
     fields = {
         "claimed_until": None,
         "last_response_status": answer.status if answer else None,
-        "last_error": (error or "")[:500],
+        "last_error": error[:500],
     }
     tries = delivery.attempts - delivery.attempts_before_resend
     if succeeded:
@@ -241,8 +243,8 @@ def _record(delivery: Delivery, started_at, duration, answer, error) -> str:
         started_at=started_at,
         duration_ms=int(duration.total_seconds() * 1000),
         response_status=answer.status if answer else None,
-        error=(error or "")[:500],
-        response_excerpt=answer.excerpt[:500] if answer else "",
+        error=error[:500],
+        response_excerpt=excerpt[:500],
     )
     for name, value in fields.items():
         setattr(delivery, name, value)
@@ -263,6 +265,11 @@ def _record(delivery: Delivery, started_at, duration, answer, error) -> str:
             _disable_if_failing(delivery)
         enqueue_next_in_line(delivery.endpoint_id, delivery.article_ref)
     return outcome
+
+
+def _storable(text: str) -> str:
+    """`text` from a receiver, as any database stores it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "\\x00")
 
 
 def _disable_if_failing(delivery: Delivery) -> None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from articles.editorial import gates, recording
 from articles.editorial.models import PublicChange, Review, Revision
@@ -187,6 +188,13 @@ def _parse_datetime(value: str | None) -> dt.datetime | None:
             f"{value!r} has no UTC offset; write e.g. 2026-04-07T09:30:00+00:00.",
             field="published_at",
         )
+    try:  # as pages show it: in UTC, in the site's time zone, and a day either side
+        for moment in (parsed.astimezone(dt.UTC), timezone.localtime(parsed)):
+            moment + dt.timedelta(days=1), moment - dt.timedelta(days=1)  # noqa: B018
+    except OverflowError:
+        raise ImportProblem(
+            f"{value!r} is too far in the past or the future to be shown.", field="published_at"
+        ) from None
     return parsed
 
 

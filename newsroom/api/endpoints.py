@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from articles.editorial import gates
 from articles.editorial.models import Revision
 from articles.editorial.recording import Edit
-from articles.importing import ImportProblem, schema_problem, text_problem
+from articles.importing import ImportProblem, parse_json, schema_problem, text_problem
 from articles.models import Article
 from articles.services import ImportOutcome, article_import, article_unpublish
 from newsroom.api import idempotency, openapi, problems, representation
@@ -334,13 +334,15 @@ def _article_body(request) -> dict:
             415, "Unsupported media type", "Send the article as application/json."
         )
     try:
-        data = json.loads(request.body.decode("utf-8"))
+        data = parse_json(request.body.decode("utf-8"))
     except UnicodeDecodeError:
         raise problems.bad_request("The body is not UTF-8 text.") from None
     except json.JSONDecodeError as error:
         raise problems.bad_request(
             f"Invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}."
         ) from None
+    except ValueError as error:  # NaN, Infinity, a number too long to read
+        raise problems.bad_request(f"Invalid JSON: {error}.") from None
     except RecursionError:
         raise problems.bad_request("The JSON is nested too deeply.") from None
     if not isinstance(data, dict):

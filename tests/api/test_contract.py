@@ -91,6 +91,8 @@ def test_an_address_the_api_does_not_have_is_a_404_problem(api):
         (b"\xff\xfe", "application/json", 400),
         ("[" * 100_000 + "]" * 100_000, "application/json", 400),
         ("[]", "application/json", 422),
+        ('{"external_id": "pipe-001", "quality_score": NaN}', "application/json", 400),
+        ('{"external_id": "pipe-001", "number": ' + "9" * 5000 + "}", "application/json", 400),
         ("title=x", "application/x-www-form-urlencoded", 415),
     ],
 )
@@ -122,6 +124,8 @@ BAD_ARTICLES = [
     pipeline_article(references=[{"number": 1, "publisher": "P", "title": "T", "url": "ftp://x"}]),
     pipeline_article(change={"kind": "correction", "text": "Fixed."}),
     pipeline_article(provenance={"quality_score": 3}),
+    pipeline_article(published_at="0001-01-01T00:00:00+14:00"),
+    pipeline_article(published_at="9999-12-31T23:59:59-14:00"),
 ]
 
 
@@ -172,3 +176,14 @@ def test_an_external_id_with_a_nul_in_the_address_is_no_article(api, method):
     response = api.call(method, path)
 
     assert response.status_code == 404
+
+
+def test_nan_is_no_json_number_for_the_import_either(db, tmp_path):
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(pipeline_article(provenance={"quality_score": float("nan")})))
+
+    failed, _, err = run_import(path)
+
+    assert failed
+    assert "invalid JSON: NaN is not a JSON number." in err
+    assert not Article.objects.exists()

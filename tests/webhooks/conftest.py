@@ -44,6 +44,7 @@ class Receiver:
         self.garbage = False  # answer with something that is not HTTP
         self.delay = 0.0
         self.hold = None  # a threading.Event the answer waits for
+        self.answer = None  # the answer's body, instead of the usual one
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,7 +56,7 @@ class Receiver:
                 if receiver.hold is not None:
                     receiver.hold.wait(5)
                 if receiver.garbage:
-                    self.wfile.write(b"Not HTTP at all\r\n\r\n")
+                    self.wfile.write(receiver.answer or b"Not HTTP at all\r\n\r\n")
                     self.close_connection = True
                     return
                 if receiver.reset:
@@ -71,6 +72,7 @@ class Receiver:
                 if receiver.status_for is not None:
                     status = receiver.status_for(json.loads(body))
                 answer = b'{"ok": true}' if status < 300 else b"Service unavailable"
+                answer = receiver.answer if receiver.answer is not None else answer
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", "http://127.0.0.1:9/elsewhere")

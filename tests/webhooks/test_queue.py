@@ -291,3 +291,25 @@ def test_unpublished_while_waiting_the_article_is_announced_in_order(
         ("article.unpublished", "brief"),
     ]
     assert Endpoint.objects.get().is_active
+
+
+def test_an_answer_holding_a_nul_is_logged_and_the_delivery_counts(
+    clock, endpoint, receiver, make_article
+):
+    receiver.answer = b"o\x00k"
+    make_article()
+    run_queue()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "delivered"
+    assert delivery.attempt_log.get().response_excerpt == "o\\x00k"
+
+
+def test_a_garbage_answer_holding_a_nul_is_a_failed_attempt_logged(
+    clock, endpoint, receiver, make_article
+):
+    receiver.garbage, receiver.answer = True, b"\x00\xff not HTTP\r\n\r\n"
+    make_article()
+    run_queue()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert "\x00" not in delivery.last_error
