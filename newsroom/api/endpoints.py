@@ -6,6 +6,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import urllib.parse
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -197,13 +198,9 @@ def publish_article(request, external_id: str):
             data = {**representation.import_data(article), "status": Article.Status.PUBLISHED}
             imported = _import(data, request)
         article = _article(external_id)
-        if imported.is_held:
-            raise_after = problems.conflict(
-                f"“{article.title}” was not published: {_held_reason(imported)} It waits in "
-                "review for an editor.",
-                gates=imported.held_gates,
-            )
-            response = raise_after.response()
+        if article.status != Article.Status.PUBLISHED:  # held now, or when first asked
+            refused = problems.conflict(_not_published(article), gates=article.held_gates)
+            response = refused.response()
             response["ETag"] = _etag(article)
             return response
         return _written(request, article, imported, created_status=200)
@@ -387,56 +384,69 @@ def _etag(article: Article) -> str:
 
 
 def _listed_etags(header: str) -> list[str]:
-    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+    # Writes compare strongly (RFC 9110): a weak tag (W/"…") matches nothing.
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def _precondition_failed(detail: str, version: str | None = None) -> problems.Problem:
+    problem = problems.Problem(412, "Precondition failed", detail)
+    if version:
+        problem.headers["ETag"] = version
+    return problem
 
 
 def _check_preconditions(request, version: str | None) -> None:
-    """If-None-Match: * creates only; If-Match: * updates only."""
-    if request.headers.get("If-None-Match", "").strip() == "*" and version is not None:
-        raise problems.Problem(
-            412, "Precondition failed", "The article exists already (If-None-Match: *)."
+    """If-None-Match: * creates only (a listed ETag: not that version); If-Match: * updates
+    only."""
+    none_match = request.headers.get("If-None-Match", "").strip()
+    if none_match == "*" and version is not None:
+        raise _precondition_failed("The article exists already (If-None-Match: *).", version)
+    if version is not None and version in _listed_etags(none_match):
+        raise _precondition_failed(
+            "The article is the version If-None-Match names, which this write is not for.", version
         )
     if request.headers.get("If-Match", "").strip() == "*" and version is None:
-        raise problems.Problem(
-            412, "Precondition failed", "There is no such article yet (If-Match: *)."
-        )
+        raise _precondition_failed("There is no such article yet (If-Match: *).")
 
 
 def _check_if_match(request, version: str | None) -> None:
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
         return
-    if version is None or version not in _listed_etags(header):
-        problem = problems.Problem(
-            412,
-            "Precondition failed",
-            "The article changed since you read it (its ETag is no longer "
-            f"{header.strip()}); read it again and send your change with the new ETag.",
+    if version is None:
+        raise _precondition_failed("There is no such article, so no ETag of it can match.")
+    if version not in _listed_etags(header):
+        raise _precondition_failed(
+            f"The article changed since you read it: its ETag is no longer {header}. Read it "
+            "again and send your change with the new ETag.",
+            version,
         )
-        if version:
-            problem.headers["ETag"] = version
-        raise problem
 
 
 def _written(request, article: Article, imported, created_status: int = 201) -> HttpResponse:
     status = created_status if imported.outcome == ImportOutcome.CREATED else 200
+    still_held = imported.outcome == ImportOutcome.UNCHANGED and bool(article.held_gates)
     body = {
         "outcome": str(imported.outcome),
         "message": str(imported),
-        "held_for_review": imported.is_held,
-        "gates": _gate_results(imported),
+        "held_for_review": imported.is_held or still_held,
+        "gates": _gate_results(article.held_gates if still_held else imported.held_gates)
+        if imported.judged or still_held
+        else [],
         "article": representation.article_data(article, base_url=_base(request)),
     }
     response = _json(body, status=status)
     response["ETag"] = _etag(article)
-    response["Location"] = reverse("api:read_article", kwargs={"external_id": article.external_id})
+    # Percent-encoded whole: an external_id may hold "/" and "..", which clients would resolve.
+    response["Location"] = reverse("api:read_article", kwargs={"external_id": "_"}).removesuffix(
+        "_"
+    ) + urllib.parse.quote(article.external_id, safe="")
     return response
 
 
-def _gate_results(imported) -> list[dict]:
-    if not imported.judged:
-        return []
-    failed = {failure["gate"]: failure["message"] for failure in imported.held_gates}
+def _gate_results(failures: list[dict]) -> list[dict]:
+    """Every enabled gate, passed or not (with what failed)."""
+    failed = {failure["gate"]: failure["message"] for failure in failures}
     return [
         {"gate": name, "passed": name not in failed, "message": failed.get(name)}
         for name in gates.GATES
@@ -444,10 +454,16 @@ def _gate_results(imported) -> list[dict]:
     ]
 
 
-def _held_reason(imported) -> str:
-    if imported.waits_for_an_editor:
-        return "an editor sent it back."
-    return gates.describe(imported.held_gates) + "."
+def _not_published(article: Article) -> str:
+    if not article.held_gates:
+        return (
+            f"“{article.title}” was not published: an editor sent it back, and it waits in "
+            "review for one."
+        )
+    return (
+        f"“{article.title}” was not published: it waits in review for an editor. The "
+        f"publication gates held it: {gates.describe(article.held_gates)}"
+    )
 
 
 def _article_response(article: Article, request) -> HttpResponse:

@@ -303,3 +303,52 @@ def test_the_api_is_never_a_page_of_the_public_cache(api):
     anonymous = ApiClient(None).get("/api/v1/articles/pipe-001")
 
     assert anonymous.status_code == 401
+
+
+def test_publishing_a_held_article_again_is_still_refused_with_its_gates(api):
+    weak = pipeline_article(
+        status="draft", body="A result [1].", references=pipeline_article()["references"][:1]
+    )
+    api.put("pipe-001", weak)
+    first = api.post("/api/v1/articles/pipe-001/publish")
+
+    again = api.post("/api/v1/articles/pipe-001/publish")
+    put = api.put("pipe-001", {**weak, "status": "published"})
+
+    assert first.status_code == again.status_code == 409
+    assert [gate["gate"] for gate in again.json()["gates"]] == ["references"]
+    assert ".." not in again.json()["detail"]
+    assert put.json()["held_for_review"] is True
+    assert [gate["gate"] for gate in put.json()["gates"] if not gate["passed"]] == ["references"]
+
+
+def test_a_weak_etag_never_matches_a_write(api):
+    etag = api.put("pipe-001", pipeline_article())["ETag"]
+
+    response = api.put("pipe-001", pipeline_article(title="X"), headers={"If-Match": f"W/{etag}"})
+
+    assert response.status_code == 412
+
+
+def test_if_none_match_naming_the_current_version_refuses_the_write(api):
+    etag = api.put("pipe-001", pipeline_article())["ETag"]
+
+    response = api.put("pipe-001", pipeline_article(title="X"), headers={"If-None-Match": etag})
+
+    assert response.status_code == 412
+    assert Article.objects.get().title == "Models, measured"
+
+
+def test_if_match_on_an_article_that_does_not_exist_says_so(api):
+    response = api.put("pipe-001", pipeline_article(), headers={"If-Match": '"r1-abc"'})
+
+    assert response.status_code == 412
+    assert response.json()["detail"].startswith("There is no such article")
+    assert not Article.objects.exists()
+
+
+def test_the_location_of_an_id_with_slashes_and_dots_is_percent_encoded(api):
+    response = api.put("a/../b", pipeline_article("a/../b"))
+
+    assert response["Location"] == "/api/v1/articles/a%2F..%2Fb"
+    assert api.get(response["Location"]).json()["external_id"] == "a/../b"
