@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from newsroom.api.models import ApiToken, Scope
@@ -64,14 +65,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
         except ValidationError as error:
             raise PermissionDenied(" ".join(error.messages)) from None
         obj.pk = token.pk
-        messages.warning(
-            request,
-            format_html(
-                "The token for “{}” is <code>{}</code>. Copy it now: it is not shown again.",
-                token.name,
-                text,
-            ),
-        )
+        obj.made = (token, text)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Shown on this page only: a message would carry it in a cookie.
+        token, text = obj.made
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "API token made",
+            "token": token,
+            "text": text,
+        }
+        return TemplateResponse(request, "admin/api/apitoken/created.html", context)
 
     @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
