@@ -20,10 +20,11 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "article-import.schem
 class ImportProblem(Exception):
     """An article (or a whole file) that cannot be imported, with where and why."""
 
-    def __init__(self, message: str, *, field: str = ""):
+    def __init__(self, message: str, *, field: str = "", code: str = ""):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code  # the validation's code ("unique": taken, perhaps a moment ago)
 
 
 @dataclass

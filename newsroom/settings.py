@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "newsroom.request_log.RequestLogMiddleware",
+    # Outside the rest, so that the API's errors read as problems whoever answered them.
+    "newsroom.api.middleware.ApiProblemsMiddleware",
     # Outside every middleware that can refuse a vote (CSRF, hosts), so those refusals read too.
     "feedback.middleware.VoteErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -281,12 +281,13 @@ def _tags(data: dict) -> list[str]:
 
 def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
     field, messages = next(iter(error.message_dict.items()))
+    codes = [item.code for item in getattr(error, "error_dict", {}).get(field, [])]
     if field == "__all__":
         field = ""
     elif field in ("change_kind", "change_text"):
         field = "change"
     path = ".".join(part for part in (prefix, field) if part)
-    return ImportProblem(" ".join(messages), field=path or "article")
+    return ImportProblem(" ".join(messages), field=path or "article", code=next(iter(codes), ""))
 
 
 def _snapshot(article: Article, references: list[Reference], tags: list[str]) -> tuple:

@@ -191,12 +191,15 @@ def publish_article(request, external_id: str):
     Idempotency-Key and If-Match."""
     require(request, Scope.PUBLISH)
 
+    @transaction.atomic
+    def publish():
+        article = _locked_article(external_id)
+        _check_if_match(request, _etag(article))
+        data = {**representation.import_data(article), "status": Article.Status.PUBLISHED}
+        return _import(data, request)
+
     def run():
-        with transaction.atomic():
-            article = _locked_article(external_id)
-            _check_if_match(request, _etag(article))
-            data = {**representation.import_data(article), "status": Article.Status.PUBLISHED}
-            imported = _import(data, request)
+        imported = _once_more_if_written_meanwhile(publish)
         article = _article(external_id)
         if article.status != Article.Status.PUBLISHED:  # held now, or when first asked
             refused = problems.conflict(_not_published(article), gates=article.held_gates)
@@ -280,21 +283,26 @@ def put_article(request, external_id: str):
             f"{data.get('external_id')!r} is not the external_id in the address ({external_id!r}).",
             field="external_id",
         )
-    with transaction.atomic():
+    if data.get("status") in (Article.Status.PUBLISHED, Article.Status.ARCHIVED):
+        require(request, Scope.PUBLISH)
+
+    @transaction.atomic
+    def write():
         stored = Article.objects.select_for_update().filter(external_id=external_id).first()
-        if stored is not None and (
-            stored.status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+        if stored is not None and stored.status in (
+            Article.Status.PUBLISHED,
+            Article.Status.ARCHIVED,
         ):
-            require(request, Scope.PUBLISH)
-        if data.get("status") in (Article.Status.PUBLISHED, Article.Status.ARCHIVED):
             require(request, Scope.PUBLISH)
         version = _etag(stored) if stored else None
         _check_preconditions(request, version)
         imported = _import(data, request)
         if imported.outcome != ImportOutcome.UNCHANGED:
             _check_if_match(request, version)  # a write that changes nothing is no lost update
-    article = _article(external_id)
-    return _written(request, article, imported)
+        return imported
+
+    imported = _once_more_if_written_meanwhile(write)
+    return _written(request, _article(external_id), imported)
 
 
 class _Unpublished:
@@ -313,15 +321,35 @@ class _Unpublished:
 # Helpers
 
 
+class _WrittenMeanwhile(Exception):
+    """Another call took the article's (or its section's) id or address between our reading
+    and our writing: done again, the write finds what the other stored."""
+
+
 def _import(data: dict, request):
     try:
-        return article_import(data=data, actor=actor(request), via=Revision.Via.API)
+        with transaction.atomic():
+            return article_import(data=data, actor=actor(request), via=Revision.Via.API)
     except ImportProblem as problem:
+        if problem.code == "unique":
+            raise _WrittenMeanwhile from None
         raise problems.invalid(problem.message, field=problem.field) from None
     except PermissionDenied as error:
         raise problems.forbidden(str(error)) from None
     except IntegrityError:
-        raise problems.conflict(CONFLICT_MESSAGE) from None
+        raise _WrittenMeanwhile from None
+
+
+def _once_more_if_written_meanwhile(write):
+    """Run `write` (a whole transaction); if another call wrote the same article or section at
+    the same moment, run it again, once, to build on what that call stored."""
+    try:
+        return write()
+    except _WrittenMeanwhile:
+        try:
+            return write()
+        except _WrittenMeanwhile:
+            raise problems.conflict(CONFLICT_MESSAGE) from None
 
 
 def _article_body(request) -> dict:

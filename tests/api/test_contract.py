@@ -187,3 +187,37 @@ def test_nan_is_no_json_number_for_the_import_either(db, tmp_path):
     assert failed
     assert "invalid JSON: NaN is not a JSON number." in err
     assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("DELETE", "/api/v1/articles/pipe-001", 405),
+        ("PATCH", "/api/v1/articles/pipe-001", 405),
+        ("POST", "/api/v1/articles/", 405),
+        ("GET", "/api/v1/articles/?limit=%00", 400),
+    ],
+)
+def test_every_error_of_the_api_is_a_problem(api, method, path, status):
+    response = api.call(method, path)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == status
+
+
+def test_a_server_failure_in_the_api_is_a_problem_too(api, monkeypatch):
+    from newsroom.api import endpoints
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(endpoints.representation, "with_everything", broken)
+    client = api.client
+    client.raise_request_exception = False
+
+    response = api.get("/api/v1/articles/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert "a bug" not in response.content.decode()
