@@ -112,6 +112,13 @@ DATABASES = {
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A write transaction takes SQLite's write lock when it begins, not at its first write,
+    # and waits up to 20 s for it: concurrent writers (the server, the worker, an import) queue
+    # instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 # Keep each worker's connection open between requests (opening one costs a PostgreSQL process
 # start); checked before reuse, so a restarted database costs a reconnection, not an error.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
