@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.encoding import iri_to_uri
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -49,11 +50,15 @@ def parse(url: str) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    try:  # requests are ASCII: a name in another script is sent as IDNA, a path percent-encoded
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise Refused(f"{parts.hostname!r} is not a valid host name.") from None
     return Target(
         scheme=parts.scheme,
-        host=parts.hostname,
+        host=host,
         port=port or DEFAULT_PORTS[parts.scheme],
-        path=path,
+        path=iri_to_uri(path),
     )
 
 
@@ -62,6 +67,8 @@ def refusal(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone (fe80::1%eth0)
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    elif ip.version == 6 and ip.sixtofour is not None:  # 2002::/16 carries an IPv4 address
+        ip = ip.sixtofour
     kinds = [
         ("unspecified", ip.is_unspecified),
         ("loopback", ip.is_loopback),

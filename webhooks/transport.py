@@ -75,6 +75,8 @@ def post(target: Target, body: bytes, headers: dict, *, timeout: float) -> Answe
             connection.request("POST", target.path, body=body, headers=headers)
             response = connection.getresponse()
             excerpt = response.read(EXCERPT_BYTES).decode("utf-8", "replace")
+            if connection.expired:  # cut off mid-answer: its end never came in time
+                raise TimeoutError(f"the answer did not end within {timeout:g} s")
             return Answer(status=response.status, excerpt=excerpt)
         except (OSError, http.client.HTTPException) as error:
             if connection.expired:

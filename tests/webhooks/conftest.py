@@ -45,6 +45,7 @@ class Receiver:
         self.delay = 0.0
         self.hold = None  # a threading.Event the answer waits for
         self.answer = None  # the answer's body, instead of the usual one
+        self.drip = 0.0  # seconds between the answer's headers
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,6 +75,12 @@ class Receiver:
                 answer = b'{"ok": true}' if status < 300 else b"Service unavailable"
                 answer = receiver.answer if receiver.answer is not None else answer
                 self.send_response(status)
+                if receiver.drip:
+                    self.flush_headers()
+                    for number in range(4):
+                        time.sleep(receiver.drip)
+                        self.wfile.write(f"X-Slow-{number}: yes\r\n".encode())
+                        self.wfile.flush()
                 if 300 <= status < 400:
                     self.send_header("Location", "http://127.0.0.1:9/elsewhere")
                 self.send_header("Content-Length", str(len(answer)))

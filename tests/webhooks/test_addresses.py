@@ -35,6 +35,8 @@ def add_webhook(*args):
         ("http://[::1]:9000/hook", "::1 is a loopback address"),
         ("http://[::ffff:10.0.0.1]/hook", "is a private address"),
         ("http://0.0.0.0/hook", "0.0.0.0 is an unspecified address"),
+        ("http://[2002:7f00:1::]/hook", "is a loopback address"),
+        ("http://[2002:a9fe:a9fe::1]/hook", "is a link-local address"),
         ("http://224.0.0.1/hook", "is a multicast address"),
         ("http://100.64.0.1/hook", "is a non-public address"),
         ("ftp://93.184.215.14/hook", "Use an http:// or https:// address."),
@@ -229,3 +231,16 @@ def test_https_goes_to_the_vetted_address_with_the_urls_name_for_tls(
     assert Delivery.objects.get(endpoint=right).status == "delivered"
     [refused] = Delivery.objects.get(endpoint=wrong).attempt_log.all()
     assert "CERTIFICATE_VERIFY_FAILED" in refused.error
+
+
+def test_a_path_and_name_in_other_scripts_are_sent_encoded(
+    clock, receiver, allow_private, make_article, monkeypatch
+):
+    monkeypatch.setattr(addresses, "resolve", lambda host, port: ("127.0.0.1",))
+    port = receiver.server.server_port
+    services.endpoint_create(actor=services.OPERATOR, url=f"http://zürich.example:{port}/ü?q=ß")
+    make_article()
+    run_queue()
+    [request] = receiver.requests
+    assert request["headers"]["Host"] == f"xn--zrich-kva.example:{port}"
+    assert request["path"] == "/%C3%BC?q=%C3%9F"

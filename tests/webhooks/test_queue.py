@@ -313,3 +313,15 @@ def test_a_garbage_answer_holding_a_nul_is_a_failed_attempt_logged(
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("pending", 1)
     assert "\x00" not in delivery.last_error
+
+
+def test_an_answer_that_does_not_end_in_time_is_a_timeout(
+    clock, endpoint, receiver, make_article, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    receiver.drip = 0.2  # one header every 0.2 s, four of them
+    make_article()
+    run_queue()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_response_status) == ("pending", None)
+    assert delivery.last_error.startswith("Timed out")
