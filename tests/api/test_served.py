@@ -136,6 +136,14 @@ class ServedSite:
         assert result.returncode == 0, result.stdout + result.stderr
         return [json.loads(line) for line in result.stdout.splitlines()]
 
+    def unpublish(self, external_id):
+        request = urllib.request.Request(
+            f"{self.url}/api/v1/articles/{external_id}/unpublish",
+            method="POST",
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
     def received(self):
         if not self.receiver_log.exists():
             return []
@@ -229,3 +237,27 @@ def test_a_receiver_that_was_down_gets_every_event_in_order_once_it_is_back(site
     deliveries = site.admin_page("/admin/webhooks/delivery/?q=served-002")
     assert deliveries.count('class="field-status">Delivered<') == 2
     assert 'class="field-attempts">2<' in deliveries  # refused once while it was down
+
+
+def test_a_receiver_that_hangs_holds_up_no_other(site, tmp_path):
+    site.receiver_up.touch()
+    hanging_log = tmp_path / "hanging.jsonl"
+    port = free_port()
+    site.manage("add_webhook", f"http://127.0.0.1:{port}/hook", "--events", "article.unpublished")
+    site.spawn("hanging", [sys.executable, str(PROCESSES / "webhook_receiver.py"), str(port),
+                           "whsec_" + "A" * 32, str(hanging_log), "", "hang"])  # fmt: skip
+    site.run_client("served-003")
+    site.run_client("served-004")
+    site.received_within(15, 2, "served-004")
+
+    site.unpublish("served-003")
+    deadline = time.monotonic() + 10
+    while not hanging_log.exists():  # one worker now waits for it (WEBHOOK_TIMEOUT_SECONDS)
+        assert time.monotonic() < deadline, "the hanging receiver was never called"
+        time.sleep(0.05)
+    started = time.monotonic()
+    site.unpublish("served-004")
+
+    unpublished = site.received_within(5, 3, "served-004")[-1]
+    assert unpublished["type"] == "article.unpublished"
+    assert time.monotonic() - started < 5

@@ -24,8 +24,8 @@ class Command(BaseCommand):
     help = (
         "Run the background queue (django-tasks with its database backend): edge purges on a "
         "worker of their own, checked every 0.2 s, everything else (webhook deliveries) on "
-        "another, and once a minute a sweep that hands back deliveries whose worker died "
-        "mid-send or whose task was lost. Run one or more beside the app servers."
+        "--webhook-workers others, and once a minute a sweep that hands back deliveries whose "
+        "worker died mid-send or whose task was lost. Run one or more beside the app servers."
     )
 
     def add_arguments(self, parser):
@@ -41,32 +41,47 @@ class Command(BaseCommand):
             help="Seconds the webhooks' worker waits when no task is due (default: 1).",
         )
         parser.add_argument(
+            "--webhook-workers",
+            type=int,
+            default=4,
+            help="Deliveries sent at once (default: 4): a receiver that takes its time holds "
+            "up one of them, not the others.",
+        )
+        parser.add_argument(
             "--sweep-interval",
             type=float,
             default=60.0,
             help="Seconds between sweeps (default: 60).",
         )
 
-    def handle(self, *args, batch, interval, sweep_interval, **options):
+    def handle(self, *args, batch, interval, webhook_workers, sweep_interval, **options):
         edge = _worker("edge", [EDGE_QUEUE], EDGE_INTERVAL_SECONDS, batch)
-        other = _worker("other", ["*"], interval, batch, excluded=[EDGE_QUEUE])
+        others = [
+            _worker(f"other-{number}", ["*"], interval, batch, excluded=[EDGE_QUEUE])
+            for number in range(1, max(webhook_workers, 1) + 1)
+        ]
         if batch:
             requeue_stalled()
             edge.run()
-            other.run()
+            others[0].run()
             edge.run()  # what the webhooks' tasks queued meanwhile
             return
         stop = threading.Event()
-        self.stop_on_signals([edge, other], stop)
-        threads = [
-            threading.Thread(target=self.sweep_until, args=(stop, sweep_interval), daemon=True),
-            threading.Thread(target=self.run_until_stopped, args=(edge,), daemon=True),
+        self.stop_on_signals([edge, *others], stop)
+        sweeper = threading.Thread(
+            target=self.sweep_until, args=(stop, sweep_interval), daemon=True
+        )
+        sweeper.start()
+        workers = [
+            threading.Thread(target=self.run_until_stopped, args=(worker,), daemon=True)
+            for worker in (edge, *others[1:])
         ]
-        for thread in threads:
+        for thread in workers:
             thread.start()
-        self.run_until_stopped(other)
+        self.run_until_stopped(others[0])
         stop.set()
-        threads[1].join(timeout=30)
+        for thread in workers:
+            thread.join(timeout=30)
 
     @staticmethod
     def stop_on_signals(workers, stop: threading.Event) -> None:
