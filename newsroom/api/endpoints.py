@@ -20,8 +20,8 @@ from articles.editorial import gates
 from articles.editorial.models import Revision
 from articles.editorial.recording import Edit
 from articles.importing import ImportProblem, parse_json, schema_problem, text_problem
-from articles.models import Article
-from articles.services import ImportOutcome, article_import, article_unpublish
+from articles.models import LIVE_STATUSES, Article
+from articles.services import Imported, ImportOutcome, article_import, article_unpublish
 from newsroom.api import idempotency, openapi, problems, representation
 from newsroom.api.auth import TokenAuth, actor, require
 from newsroom.api.models import Scope
@@ -196,19 +196,16 @@ def publish_article(request, external_id: str):
         article = _locked_article(external_id)
         _check_if_match(request, _etag(article))
         data = {**representation.import_data(article), "status": Article.Status.PUBLISHED}
-        return _import(data, request)
-
-    def run():
-        imported = _once_more_if_written_meanwhile(publish)
-        article = _article(external_id)
+        imported = _import(data, request)
+        article = _article(external_id)  # as this call left it: the row is still locked
         if article.status != Article.Status.PUBLISHED:  # held now, or when first asked
             refused = problems.conflict(_not_published(article), gates=article.held_gates)
-            response = refused.response()
+            response = refused.response()  # an answer, not raised: the held record stays
             response["ETag"] = _etag(article)
             return response
         return _written(request, article, imported, created_status=200)
 
-    return idempotency.once(request, run)
+    return idempotency.once(request, lambda: _once_more_if_written_meanwhile(publish))
 
 
 @api.post(
@@ -222,20 +219,20 @@ def unpublish_article(request, external_id: str):
     """Take the article off the site, back to draft. Honours Idempotency-Key and If-Match."""
     require(request, Scope.PUBLISH)
 
-    def run():
-        with transaction.atomic():
-            article = _locked_article(external_id)
-            _check_if_match(request, _etag(article))
-            try:
-                changed = article_unpublish(
-                    actor=actor(request), article=article, edit=Edit(via=Revision.Via.API)
-                )
-            except PermissionDenied as error:
-                raise problems.forbidden(str(error)) from None
+    @transaction.atomic
+    def unpublish():
+        article = _locked_article(external_id)
+        _check_if_match(request, _etag(article))
+        try:
+            changed = article_unpublish(
+                actor=actor(request), article=article, edit=Edit(via=Revision.Via.API)
+            )
+        except PermissionDenied as error:
+            raise problems.forbidden(str(error)) from None
         outcome = ImportOutcome.UNCHANGED if changed is None else ImportOutcome.UPDATED
-        return _written(request, _article(external_id), _Unpublished(outcome))
+        return _written(request, _article(external_id), Imported(outcome))
 
-    return idempotency.once(request, run)
+    return idempotency.once(request, unpublish)
 
 
 @api.get(
@@ -289,41 +286,31 @@ def put_article(request, external_id: str):
     @transaction.atomic
     def write():
         stored = Article.objects.select_for_update().filter(external_id=external_id).first()
-        if stored is not None and stored.status in (
-            Article.Status.PUBLISHED,
-            Article.Status.ARCHIVED,
-        ):
+        # Live, or asking to be: a version the gates held goes live once it passes them.
+        if stored is not None and (stored.status in LIVE_STATUSES or gates.asks_to_publish(stored)):
             require(request, Scope.PUBLISH)
         version = _etag(stored) if stored else None
         _check_preconditions(request, version)
         imported = _import(data, request)
         if imported.outcome != ImportOutcome.UNCHANGED:
             _check_if_match(request, version)  # a write that changes nothing is no lost update
-        return imported
+        # The answer is made while the row is locked: it is this write's version.
+        return _written(request, _article(external_id), imported)
 
-    imported = _once_more_if_written_meanwhile(write)
-    return _written(request, _article(external_id), imported)
-
-
-class _Unpublished:
-    held_gates: list = []
-    waits_for_an_editor = False
-    judged = False
-    is_held = False
-
-    def __init__(self, outcome):
-        self.outcome = outcome
-
-    def __str__(self):
-        return str(self.outcome)
+    return _once_more_if_written_meanwhile(write)
 
 
 # Helpers
 
 
 class _WrittenMeanwhile(Exception):
-    """Another call took the article's (or its section's) id or address between our reading
-    and our writing: done again, the write finds what the other stored."""
+    """An id or address (the article's, its section's) is taken: perhaps by another call
+    between our reading and our writing. Done again, the write finds what that call stored;
+    if it is still taken, it was taken before (`problem` says so, as the import would)."""
+
+    def __init__(self, problem: ImportProblem | None = None):
+        super().__init__()
+        self.problem = problem
 
 
 def _import(data: dict, request):
@@ -332,7 +319,7 @@ def _import(data: dict, request):
             return article_import(data=data, actor=actor(request), via=Revision.Via.API)
     except ImportProblem as problem:
         if problem.code == "unique":
-            raise _WrittenMeanwhile from None
+            raise _WrittenMeanwhile(problem) from None
         raise problems.invalid(problem.message, field=problem.field) from None
     except PermissionDenied as error:
         raise problems.forbidden(str(error)) from None
@@ -348,7 +335,9 @@ def _once_more_if_written_meanwhile(write):
     except _WrittenMeanwhile:
         try:
             return write()
-        except _WrittenMeanwhile:
+        except _WrittenMeanwhile as again:
+            if again.problem is not None:
+                raise problems.invalid(again.problem.message, field=again.problem.field) from None
             raise problems.conflict(CONFLICT_MESSAGE) from None
 
 
@@ -516,14 +505,16 @@ def _moment(value: str, field: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise problems.invalid(
-            f"{value!r} is not an ISO 8601 date and time.", field=field
-        ) from None
+        message = f"{value!r} is not an ISO 8601 date and time."
+        raise problems.invalid(message, field=field) from None
     if moment.tzinfo is None:
         raise problems.invalid(
             f"{value!r} has no UTC offset; write e.g. 2026-04-07T09:30:00+00:00.", field=field
         )
-    return moment
+    try:
+        return moment.astimezone(dt.UTC)  # as the database compares it
+    except OverflowError:
+        raise problems.invalid(f"{value!r} is out of the range of dates.", field=field) from None
 
 
 def _cursor(article: Article) -> str:
@@ -532,14 +523,20 @@ def _cursor(article: Article) -> str:
 
 
 def _read_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    refused = problems.invalid(
+        "is not a cursor this API gave (pass `next_cursor` as it is).", field="cursor"
+    )
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = json.loads(text)
-        return dt.datetime.fromisoformat(moment), int(pk)
+        moment, pk = parse_json(text)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise problems.invalid(
-            "is not a cursor this API gave (pass `next_cursor` as it is).", field="cursor"
-        ) from None
+        raise refused from None
+    if not isinstance(moment, str) or type(pk) is not int:
+        raise refused
+    try:
+        return _moment(moment, "cursor"), pk
+    except problems.Problem:
+        raise refused from None
 
 
 def _next_page(request, cursor: str) -> str:

@@ -262,6 +262,10 @@ def test_the_list_filters_by_status_and_by_time_of_change(api):
         ("cursor=abc", "cursor"),
         ("limit=0", "limit"),
         ("limit=many", "limit"),
+        ("updated_since=9999-12-31T23:59:59-23:00", "updated_since"),
+        ("updated_since=0001-01-01T00:00:00%2B23:00", "updated_since"),
+        ("cursor=WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgSW5maW5pdHld", "cursor"),
+        ("cursor=WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzIzOjAwIiwgMV0", "cursor"),
     ],
 )
 def test_bad_list_parameters_are_a_422_naming_them(api, query, field):
@@ -352,3 +356,24 @@ def test_the_location_of_an_id_with_slashes_and_dots_is_percent_encoded(api):
 
     assert response["Location"] == "/api/v1/articles/a%2F..%2Fb"
     assert api.get(response["Location"]).json()["external_id"] == "a/../b"
+
+
+def test_a_slug_another_article_has_is_the_import_s_422_not_a_conflict(api):
+    api.put("pipe-001", pipeline_article(slug="taken"))
+
+    response = api.put("pipe-002", pipeline_article("pipe-002", title="Other", slug="taken"))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "slug"
+
+
+def test_a_token_without_publish_cannot_change_an_article_the_gates_hold(api, make_token):
+    weak = pipeline_article(body="A result [1].", references=pipeline_article()["references"][:1])
+    api.put("pipe-001", weak)  # asks to publish; held
+    writer = ApiClient(make_token("articles:write"))
+
+    unsaid = {name: value for name, value in pipeline_article().items() if name != "status"}
+    response = writer.put("pipe-001", unsaid)
+
+    assert response.status_code == 403
+    assert "articles:publish" in response.json()["detail"]
