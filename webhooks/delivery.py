@@ -66,6 +66,8 @@ def deliver(delivery_id: int) -> str:
     delivery = _claim(delivery_id)
     if delivery is None:
         return "nothing to do"
+    if delivery.event.payload is None and delivery.event.article_id is None:
+        return _cancel_unsendable(delivery)
     started_at = timezone.now()
     clock = time.perf_counter()
     answer, error = _send(delivery, started_at)
@@ -270,6 +272,31 @@ def _record(delivery: Delivery, started_at, duration, answer, error) -> str:
 def _storable(text: str) -> str:
     """`text` from a receiver, as any database stores it: PostgreSQL refuses NUL characters."""
     return text.replace("\x00", "\\x00")
+
+
+@transaction.atomic
+def _cancel_unsendable(delivery: Delivery) -> str:
+    """Cancel a scheduled publication whose article was deleted before it was first sent:
+    there is nothing to send, ever; the article's next events go on."""
+    reason = "Cancelled: the article was deleted before this publication was first sent."
+    cancelled = Delivery.objects.filter(
+        pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts
+    ).update(
+        status=Delivery.Status.CANCELLED,
+        claimed_until=None,
+        next_attempt_at=None,
+        last_error=reason,
+    )
+    if cancelled:
+        Attempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=timezone.now(),
+            duration_ms=0,
+            error=reason,
+        )
+        enqueue_next_in_line(delivery.endpoint_id, delivery.article_ref)
+    return "cancelled"
 
 
 def _disable_if_failing(delivery: Delivery) -> None:

@@ -12,30 +12,27 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from articles.roles import Operator
 from webhooks import delivery as queue
 from webhooks.models import Delivery, Endpoint, EventType, new_secret
 
 logger = logging.getLogger("newsroom.webhooks")
 
 
-class SystemActor:
-    """Who acts without a user account: someone at the server's shell, or the queue itself."""
-
-    def __init__(self, name: str):
-        self.name = name
+class DeliveryQueue:
+    """The queue as an actor: it disables an endpoint that keeps failing."""
 
     def __str__(self):
-        return self.name
+        return "the delivery queue"
 
 
-OPERATOR = SystemActor("an operator (manage.py)")
-DELIVERY_QUEUE = SystemActor("the delivery queue")
+DELIVERY_QUEUE = DeliveryQueue()
 
-Actor = AbstractBaseUser | SystemActor
+Actor = AbstractBaseUser | Operator | DeliveryQueue
 
 
 def _require(actor: Actor, permission: str, what: str) -> None:
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, Operator | DeliveryQueue):
         return
     if not actor.has_perm(f"webhooks.{permission}"):
         raise PermissionDenied(f"Only editors {what}.")

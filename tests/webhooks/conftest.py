@@ -17,6 +17,7 @@ from standardwebhooks import Webhook
 
 from articles.editorial.recording import Edit
 from articles.models import Article
+from articles.roles import OPERATOR
 from articles.services import article_update
 from webhooks import services
 
@@ -132,7 +133,7 @@ def clock(db):
 @pytest.fixture
 def endpoint(db, receiver, allow_private):
     """An endpoint on the receiver, subscribed to every event type."""
-    return services.endpoint_create(actor=services.OPERATOR, url=receiver.url)
+    return services.endpoint_create(actor=OPERATOR, url=receiver.url)
 
 
 def edit(article, actor, *, kind="", text="", **fields):

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
+from articles.roles import OPERATOR
 from tests.webhooks.conftest import run_queue
 from webhooks import addresses, services, transport
 from webhooks.models import Delivery, Endpoint
@@ -112,7 +113,7 @@ def test_a_name_that_resolves_to_a_private_address_at_send_time_is_refused(
 ):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     url = receiver.url.replace("127.0.0.1", "localhost")
-    endpoint = services.endpoint_create(actor=services.OPERATOR, url=url)
+    endpoint = services.endpoint_create(actor=OPERATOR, url=url)
     settings.WEBHOOK_ALLOW_PRIVATE = False
     make_article()
     run_queue()
@@ -132,7 +133,7 @@ def test_a_name_that_moves_to_a_private_address_after_registration_is_refused(
     answers = {"hooks.example.com": ["93.184.215.14"]}
     monkeypatch.setattr(addresses, "resolve", lambda host, port: tuple(answers[host]))
     endpoint = services.endpoint_create(
-        actor=services.OPERATOR, url=f"http://hooks.example.com:{receiver.server.server_port}/"
+        actor=OPERATOR, url=f"http://hooks.example.com:{receiver.server.server_port}/"
     )
     answers["hooks.example.com"] = ["93.184.215.14", "127.0.0.1"]
     make_article()
@@ -147,7 +148,7 @@ def test_the_request_goes_to_the_vetted_address_for_the_name_in_the_url(
 ):
     monkeypatch.setattr(addresses, "resolve", lambda host, port: ("127.0.0.1",))
     port = receiver.server.server_port
-    services.endpoint_create(actor=services.OPERATOR, url=f"http://hooks.example.com:{port}/in")
+    services.endpoint_create(actor=OPERATOR, url=f"http://hooks.example.com:{port}/in")
     make_article()
     run_queue()
     [request] = receiver.requests
@@ -161,7 +162,7 @@ def test_an_address_that_refuses_gives_way_to_the_next_one_the_name_resolves_to(
     # Nothing listens on ::1 at the receiver's port; 127.0.0.1 has the receiver.
     monkeypatch.setattr(addresses, "resolve", lambda host, port: ("::1", "127.0.0.1"))
     port = receiver.server.server_port
-    services.endpoint_create(actor=services.OPERATOR, url=f"http://both.example:{port}/")
+    services.endpoint_create(actor=OPERATOR, url=f"http://both.example:{port}/")
     make_article()
     run_queue()
     assert len(receiver.requests) == 1
@@ -217,12 +218,8 @@ def test_https_goes_to_the_vetted_address_with_the_urls_name_for_tls(
         transport, "tls_context", lambda: ssl.create_default_context(cafile=tls_receiver.trusted)
     )
     port = tls_receiver.server.server_port
-    right = services.endpoint_create(
-        actor=services.OPERATOR, url=f"https://hooks.example.com:{port}/in"
-    )
-    wrong = services.endpoint_create(
-        actor=services.OPERATOR, url=f"https://other.example.com:{port}/in"
-    )
+    right = services.endpoint_create(actor=OPERATOR, url=f"https://hooks.example.com:{port}/in")
+    wrong = services.endpoint_create(actor=OPERATOR, url=f"https://other.example.com:{port}/in")
     make_article()
     run_queue()
     [request] = tls_receiver.requests
@@ -238,7 +235,7 @@ def test_a_path_and_name_in_other_scripts_are_sent_encoded(
 ):
     monkeypatch.setattr(addresses, "resolve", lambda host, port: ("127.0.0.1",))
     port = receiver.server.server_port
-    services.endpoint_create(actor=services.OPERATOR, url=f"http://zürich.example:{port}/ü?q=ß")
+    services.endpoint_create(actor=OPERATOR, url=f"http://zürich.example:{port}/ü?q=ß")
     make_article()
     run_queue()
     [request] = receiver.requests

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.roles import OPERATOR
 from tests.webhooks.conftest import START, run_queue
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
@@ -134,7 +135,7 @@ def test_a_delivery_page_lists_its_attempts_and_sends_it_again(editor_client, gi
     assert "Send again" in page
     assert 'name="_save"' not in page  # kept as it happened
 
-    services.endpoint_enable(actor=services.OPERATOR, endpoint=given_up.endpoint)
+    services.endpoint_enable(actor=OPERATOR, endpoint=given_up.endpoint)
     send_again = reverse("admin:webhooks_delivery_send_again", args=[given_up.pk])
     response = editor_client.post(send_again, follow=True)
     assert "will be sent again shortly" in response.content.decode()

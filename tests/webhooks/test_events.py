@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from articles.roles import OPERATOR
 from articles.services import (
     article_delete,
     article_publish,
@@ -110,9 +111,7 @@ def test_a_forged_or_replayed_request_does_not_verify(clock, endpoint, receiver,
     with pytest.raises(WebhookVerificationError):
         verified(forged, endpoint.secret)
     with pytest.raises(WebhookVerificationError):
-        verified(
-            request, services.endpoint_rotate_secret(actor=services.OPERATOR, endpoint=endpoint)
-        )
+        verified(request, services.endpoint_rotate_secret(actor=OPERATOR, endpoint=endpoint))
     clock.shift(dt.timedelta(minutes=6))
     with pytest.raises(WebhookVerificationError, match="too old"):
         verified(request, endpoint.secret)
@@ -122,12 +121,12 @@ def test_only_active_endpoints_subscribed_to_the_type_get_it(
     clock, receiver, allow_private, make_article, editor
 ):
     published_only = services.endpoint_create(
-        actor=services.OPERATOR, url=receiver.url + "?who=a", events=["article.published"]
+        actor=OPERATOR, url=receiver.url + "?who=a", events=["article.published"]
     )
     updates_only = services.endpoint_create(
-        actor=services.OPERATOR, url=receiver.url + "?who=b", events=["article.updated"]
+        actor=OPERATOR, url=receiver.url + "?who=b", events=["article.updated"]
     )
-    turned_off = services.endpoint_create(actor=services.OPERATOR, url=receiver.url + "?who=c")
+    turned_off = services.endpoint_create(actor=OPERATOR, url=receiver.url + "?who=c")
     services.endpoint_disable(actor=editor, endpoint=turned_off, reason="Paused.")
     article = make_article()
     edit(article, editor, dek="Changed.")
@@ -160,6 +159,17 @@ def test_a_scheduled_article_is_announced_when_it_goes_live(
     assert body["timestamp"] == "2026-05-04T13:00:00Z"
     assert body["data"]["article"]["is_live"] is True
     assert body["data"]["article"]["state"] == "published"
+
+
+def test_a_scheduled_article_deleted_after_it_went_live_but_before_it_was_announced(
+    clock, endpoint, receiver, make_article, editor
+):
+    article = make_article(slug="brief-life", published_at=START + HOUR)
+    clock.shift(2 * HOUR)  # live now; no worker has run
+    article_delete(actor=editor, article=article)
+    run_queue()
+    assert receiver.types() == [("article.unpublished", "brief-life")]
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["cancelled", "delivered"]
 
 
 def test_unscheduling_cancels_the_announcement(clock, endpoint, receiver, make_article, editor):
@@ -229,7 +239,7 @@ def test_a_failing_receiver_never_fails_the_write(
     receiver.status = 500 if trouble == "500" else 200
     receiver.reset = trouble == "reset"
     receiver.garbage = trouble == "garbage"
-    endpoint = services.endpoint_create(actor=services.OPERATOR, url=url)
+    endpoint = services.endpoint_create(actor=OPERATOR, url=url)
 
     article = make_article()
     edit(article, editor, dek="Written all the same.")

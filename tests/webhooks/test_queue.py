@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.db import connections
 
+from articles.roles import OPERATOR
 from articles.services import article_unpublish
 from tests.webhooks.conftest import START, edit, run_queue
 from webhooks import delivery as queue
@@ -193,7 +194,7 @@ def test_a_delivery_queued_twice_is_sent_once(clock, endpoint, receiver, make_ar
 def test_two_workers_never_send_one_delivery_twice(
     transactional_db, receiver, allow_private, make_article
 ):
-    endpoint = services.endpoint_create(actor=services.OPERATOR, url=receiver.url)
+    endpoint = services.endpoint_create(actor=OPERATOR, url=receiver.url)
     make_article()
     delivery = Delivery.objects.get(endpoint=endpoint)
     receiver.hold = threading.Event()

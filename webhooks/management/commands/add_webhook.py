@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.roles import OPERATOR
 from webhooks import services
 from webhooks.models import EventType
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             )
         try:
             endpoint = services.endpoint_create(
-                actor=services.OPERATOR, url=url, events=wanted, description=description
+                actor=OPERATOR, url=url, events=wanted, description=description
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
