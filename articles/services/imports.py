@@ -30,6 +30,7 @@ PROVENANCE_FIELDS = [
     "quality_score",
 ]
 REFERENCE_FIELDS = ["number", "publisher", "title", "url", "accessed_at"]
+ONE_DAY = dt.timedelta(days=1)
 
 
 class ImportOutcome(StrEnum):
@@ -188,14 +189,25 @@ def _parse_datetime(value: str | None) -> dt.datetime | None:
             f"{value!r} has no UTC offset; write e.g. 2026-04-07T09:30:00+00:00.",
             field="published_at",
         )
-    try:  # as pages show it: in UTC, in the site's time zone, and a day either side
-        for moment in (parsed.astimezone(dt.UTC), timezone.localtime(parsed)):
-            moment + dt.timedelta(days=1), moment - dt.timedelta(days=1)  # noqa: B018
-    except OverflowError:
+    if not _showable(parsed):
         raise ImportProblem(
             f"{value!r} is too far in the past or the future to be shown.", field="published_at"
-        ) from None
+        )
     return parsed
+
+
+def _showable(moment: dt.datetime) -> bool:
+    """Tell whether pages can show `moment`: in UTC and in the site's time zone, with a day
+    to spare either side (Python's dates end at the years 1 and 9999)."""
+    try:
+        for shown in (moment.astimezone(dt.UTC), timezone.localtime(moment)):
+            if not dt.datetime.min.replace(tzinfo=shown.tzinfo) + ONE_DAY < shown:
+                return False
+            if not shown < dt.datetime.max.replace(tzinfo=shown.tzinfo) - ONE_DAY:
+                return False
+    except OverflowError:
+        return False
+    return True
 
 
 def _free_slug(title: str) -> str:

@@ -36,7 +36,6 @@ from newsroom.api.schemas import (
 CONFLICT_MESSAGE = "conflicts with an article written at the same time; import it again."
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-JSON_TYPES = ("application/json", "application/problem+json")
 
 
 class NewsroomAPI(NinjaAPI):
@@ -343,7 +342,7 @@ def _once_more_if_written_meanwhile(write):
 
 def _article_body(request) -> dict:
     content_type = request.content_type or ""
-    if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
+    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
         raise problems.Problem(
             415, "Unsupported media type", "Send the article as application/json."
         )

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import json
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
@@ -68,7 +67,3 @@ def _replay(token, key: str, fingerprint: str) -> HttpResponse:
         response[name] = value
     response["Idempotent-Replayed"] = "true"
     return response
-
-
-def json_body(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode()

@@ -80,7 +80,7 @@ class ApiToken(models.Model):
 
 class IdempotentRequest(models.Model):
     """The answer to a POST made with an Idempotency-Key, given again to the same call retried
-    within IDEMPOTENCY_HOURS."""
+    within 24 hours (`idempotency.KEPT_FOR`)."""
 
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)

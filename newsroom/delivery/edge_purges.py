@@ -1,5 +1,5 @@
 """Purges for the edge as rows (`EdgePurge`), sent by the task queue's worker
-(`manage.py db_worker`, django-tasks in the database).
+(`manage.py run_worker`, django-tasks in the database).
 
 - `store` keeps a purge as one row per edge and queues the task `send` for that edge, in one
   transaction: a process may end at once after a write, and its purges are still sent.

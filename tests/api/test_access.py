@@ -122,7 +122,9 @@ def test_a_token_without_the_publish_scope_writes_drafts_but_never_publishes(mak
     assert Article.objects.get().title == "Models, measured"
 
 
-def test_past_the_rate_limit_a_token_gets_429_with_retry_after(settings, make_token):
+def test_past_the_rate_limit_a_token_gets_429_with_retry_after(
+    settings, make_token, one_rate_window
+):
     settings.API_RATE_LIMIT = 3
     client = ApiClient(make_token("articles:read"))
 
@@ -134,7 +136,7 @@ def test_past_the_rate_limit_a_token_gets_429_with_retry_after(settings, make_to
     assert "3 calls a minute" in refused.json()["detail"]
 
 
-def test_the_rate_limit_is_per_token(settings, make_token):
+def test_the_rate_limit_is_per_token(settings, make_token, one_rate_window):
     settings.API_RATE_LIMIT = 1
     first, second = ApiClient(make_token("articles:read")), ApiClient(make_token("articles:write"))
 

@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 @pytest.fixture
 def run_queue(db, monkeypatch):
-    """Return a function that runs every task due, as `manage.py db_worker` does, and returns
-    once none is left (`--batch`), in this process and this test's transaction."""
+    """Return a function that runs every task due, as `manage.py run_worker --batch` does, and
+    returns once none is left, in this process and this test's transaction."""
     from django_tasks_db.management.commands import db_worker
 
     # Between tasks the worker closes connections, which would end the test's transaction.

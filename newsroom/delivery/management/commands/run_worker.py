@@ -4,6 +4,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
@@ -18,6 +19,7 @@ logger = logging.getLogger("newsroom.worker")
 # An idle one looks for purges this often: a purge waits up to this long, well within the second
 # in which the README promises a write reaches the edge. Each look is one indexed query.
 EDGE_INTERVAL_SECONDS = 0.2
+RESTART_SECONDS = 5
 
 
 class Command(BaseCommand):
@@ -57,7 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch, interval, webhook_workers, sweep_interval, **options):
         edge = _worker("edge", [EDGE_QUEUE], EDGE_INTERVAL_SECONDS, batch)
         others = [
-            _worker(f"other-{number}", ["*"], interval, batch, excluded=[EDGE_QUEUE])
+            _worker(f"webhooks-{number}", ["*"], interval, batch, excluded=[EDGE_QUEUE])
             for number in range(1, max(webhook_workers, 1) + 1)
         ]
         if batch:
@@ -100,10 +102,20 @@ class Command(BaseCommand):
 
     @staticmethod
     def run_until_stopped(worker: Worker) -> None:
-        try:
-            worker.run()
-        finally:
-            connection.close()
+        """Run `worker` until it is told to stop; a database that fails (a restart, a failover)
+        costs it a pause, not its life, so no queue is left without one."""
+        while worker.running:
+            try:
+                worker.run()
+            except Exception:
+                logger.exception(
+                    "Worker %s failed; it starts again in %d s.",
+                    worker.worker_id,
+                    RESTART_SECONDS,
+                )
+                time.sleep(RESTART_SECONDS)
+            finally:
+                connection.close()
 
     @staticmethod
     def sweep_until(stop: threading.Event, every: float) -> None:
