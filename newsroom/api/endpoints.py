@@ -1,10 +1,6 @@
 """The pipeline's API, /api/v1/: thin over the services, so that the same rules and messages
 apply as in the admin and `import_articles`."""
 
-import base64
-import binascii
-import datetime as dt
-import hashlib
 import json
 import urllib.parse
 
@@ -22,7 +18,7 @@ from articles.editorial.recording import Edit
 from articles.importing import ImportProblem, parse_json, schema_problem, text_problem
 from articles.models import LIVE_STATUSES, Article
 from articles.services import Imported, ImportOutcome, article_import, article_unpublish
-from newsroom.api import idempotency, openapi, problems, representation
+from newsroom.api import idempotency, openapi, paging, problems, representation, versions
 from newsroom.api.auth import TokenAuth, actor, require
 from newsroom.api.models import Scope
 from newsroom.api.schemas import (
@@ -117,11 +113,11 @@ def list_articles(
             )
         articles = articles.filter(status=status)
     if updated_since is not None:
-        articles = articles.filter(updated_at__gte=_moment(updated_since, "updated_since"))
+        articles = articles.filter(updated_at__gte=paging.moment(updated_since, "updated_since"))
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise problems.invalid(f"must be from 1 to {MAX_PAGE_SIZE}.", field="limit")
     if cursor is not None:
-        after_time, after_pk = _read_cursor(cursor)
+        after_time, after_pk = paging.read_cursor(cursor)
         articles = articles.filter(updated_at__gte=after_time).exclude(
             updated_at=after_time, pk__lte=after_pk
         )
@@ -131,12 +127,12 @@ def list_articles(
     if len(page) > limit:
         items = items[:limit]
         last = page[limit - 1]
-        next_cursor = _cursor(last)
+        next_cursor = paging.cursor_after(last)
     return _json(
         {
             "items": items,
             "next_cursor": next_cursor,
-            "next": _next_page(request, next_cursor) if next_cursor else None,
+            "next": paging.next_page(request, next_cursor) if next_cursor else None,
         }
     )
 
@@ -193,14 +189,14 @@ def publish_article(request, external_id: str):
     @transaction.atomic
     def publish():
         article = _locked_article(external_id)
-        _check_if_match(request, _etag(article))
+        versions.check_if_match(request, versions.etag(article))
         data = {**representation.import_data(article), "status": Article.Status.PUBLISHED}
         imported = _import(data, request)
         article = _article(external_id)  # as this call left it: the row is still locked
         if article.status != Article.Status.PUBLISHED:  # held now, or when first asked
             refused = problems.conflict(_not_published(article), gates=article.held_gates)
             response = refused.response()  # an answer, not raised: the held record stays
-            response["ETag"] = _etag(article)
+            response["ETag"] = versions.etag(article)
             return response
         return _written(request, article, imported, created_status=200)
 
@@ -221,7 +217,7 @@ def unpublish_article(request, external_id: str):
     @transaction.atomic
     def unpublish():
         article = _locked_article(external_id)
-        _check_if_match(request, _etag(article))
+        versions.check_if_match(request, versions.etag(article))
         try:
             changed = article_unpublish(
                 actor=actor(request), article=article, edit=Edit(via=Revision.Via.API)
@@ -288,11 +284,13 @@ def put_article(request, external_id: str):
         # Live, or asking to be: a version the gates held goes live once it passes them.
         if stored is not None and (stored.status in LIVE_STATUSES or gates.asks_to_publish(stored)):
             require(request, Scope.PUBLISH)
-        version = _etag(stored) if stored else None
-        _check_preconditions(request, version)
+        version = versions.etag(stored) if stored else None
+        versions.check_preconditions(request, version)
         imported = _import(data, request)
         if imported.outcome != ImportOutcome.UNCHANGED:
-            _check_if_match(request, version)  # a write that changes nothing is no lost update
+            versions.check_if_match(
+                request, version
+            )  # a write that changes nothing is no lost update
         # The answer is made while the row is locked: it is this write's version.
         return _written(request, _article(external_id), imported)
 
@@ -389,56 +387,6 @@ def _locked_article(external_id: str) -> Article:
     return representation.with_everything(Article.objects.filter(pk=article.pk)).get()
 
 
-def _etag(article: Article) -> str:
-    """The article's version: its revision number, then a digest of everything the API shows
-    of it (an editor's approval, the gates' record), so any change gives a new ETag."""
-    if not hasattr(article, "latest_revision"):
-        article = representation.with_everything(Article.objects.filter(pk=article.pk)).get()
-    data = representation.article_data(article)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
-    return f'"r{data["revision"]}-{digest}"'
-
-
-def _listed_etags(header: str) -> list[str]:
-    # Writes compare strongly (RFC 9110): a weak tag (W/"…") matches nothing.
-    return [tag.strip() for tag in header.split(",") if tag.strip()]
-
-
-def _precondition_failed(detail: str, version: str | None = None) -> problems.Problem:
-    problem = problems.Problem(412, "Precondition failed", detail)
-    if version:
-        problem.headers["ETag"] = version
-    return problem
-
-
-def _check_preconditions(request, version: str | None) -> None:
-    """If-None-Match: * creates only (a listed ETag: not that version); If-Match: * updates
-    only."""
-    none_match = request.headers.get("If-None-Match", "").strip()
-    if none_match == "*" and version is not None:
-        raise _precondition_failed("The article exists already (If-None-Match: *).", version)
-    if version is not None and version in _listed_etags(none_match):
-        raise _precondition_failed(
-            "The article is the version If-None-Match names, which this write is not for.", version
-        )
-    if request.headers.get("If-Match", "").strip() == "*" and version is None:
-        raise _precondition_failed("There is no such article yet (If-Match: *).")
-
-
-def _check_if_match(request, version: str | None) -> None:
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
-        return
-    if version is None:
-        raise _precondition_failed("There is no such article, so no ETag of it can match.")
-    if version not in _listed_etags(header):
-        raise _precondition_failed(
-            f"The article changed since you read it: its ETag is no longer {header}. Read it "
-            "again and send your change with the new ETag.",
-            version,
-        )
-
-
 def _written(request, article: Article, imported, created_status: int = 201) -> HttpResponse:
     status = created_status if imported.outcome == ImportOutcome.CREATED else 200
     still_held = imported.outcome == ImportOutcome.UNCHANGED and bool(article.held_gates)
@@ -452,7 +400,7 @@ def _written(request, article: Article, imported, created_status: int = 201) -> 
         "article": representation.article_data(article, base_url=_base(request)),
     }
     response = _json(body, status=status)
-    response["ETag"] = _etag(article)
+    response["ETag"] = versions.etag(article)
     # Percent-encoded whole: an external_id may hold "/" and "..", which clients would resolve.
     response["Location"] = reverse("api:read_article", kwargs={"external_id": "_"}).removesuffix(
         "_"
@@ -484,7 +432,7 @@ def _not_published(article: Article) -> str:
 
 def _article_response(article: Article, request) -> HttpResponse:
     response = _json(representation.article_data(article, base_url=_base(request)))
-    response["ETag"] = _etag(article)
+    response["ETag"] = versions.etag(article)
     return response
 
 
@@ -498,50 +446,6 @@ def _json(data, status: int = 200) -> HttpResponse:
 
 def _base(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
-
-
-def _moment(value: str, field: str) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        message = f"{value!r} is not an ISO 8601 date and time."
-        raise problems.invalid(message, field=field) from None
-    if moment.tzinfo is None:
-        raise problems.invalid(
-            f"{value!r} has no UTC offset; write e.g. 2026-04-07T09:30:00+00:00.", field=field
-        )
-    try:
-        return moment.astimezone(dt.UTC)  # as the database compares it
-    except OverflowError:
-        raise problems.invalid(f"{value!r} is out of the range of dates.", field=field) from None
-
-
-def _cursor(article: Article) -> str:
-    text = json.dumps([article.updated_at.isoformat(), article.pk])
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _read_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    refused = problems.invalid(
-        "is not a cursor this API gave (pass `next_cursor` as it is).", field="cursor"
-    )
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, pk = parse_json(text)
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise refused from None
-    if not isinstance(moment, str) or type(pk) is not int:
-        raise refused
-    try:
-        return _moment(moment, "cursor"), pk
-    except problems.Problem:
-        raise refused from None
-
-
-def _next_page(request, cursor: str) -> str:
-    query = request.GET.copy()
-    query["cursor"] = cursor
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 def unknown_address(request, rest=""):
