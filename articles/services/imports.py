@@ -66,9 +66,9 @@ def article_import(
     """Create or update the article with `data["external_id"]`, with its references and tags.
 
     `data` has passed the import schema; `actor` is the pipeline, or one of its API clients
-    (`via` the API). The whole article is written or nothing is: any
-    problem raises ImportProblem naming the field. An article to be published that fails a
-    publication gate is stored in review instead (articles/editorial/gates.py).
+    (`via` the API). The whole article is written or nothing is: any problem raises
+    ImportProblem naming the field. An article to be published that fails a publication gate
+    is stored in review instead (articles/editorial/gates.py).
     """
     with transaction.atomic():
         stored = Stored.load(Q(external_id=data["external_id"]))
