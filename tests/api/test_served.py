@@ -207,7 +207,7 @@ def test_a_client_written_from_the_openapi_document_creates_publishes_and_correc
         ("listRevisions", 200),
     ]
     assert calls[3]["state"] == "published"
-    page = urllib.request.urlopen(f"{site.url}/articles/open-models-close-the-gap/").read()
+    page = urllib.request.urlopen(calls[4]["url"]).read()  # the corrected article's page
     assert "The gap halved; we said it narrowed." in page.decode()
     received = site.received_within(15, 2, "served-001")
     assert [(event["type"], event["external_id"]) for event in received] == [

@@ -75,6 +75,7 @@ def call(operation_id, body=None, headers=None, **path_values):
                 "operation": operation_id,
                 "status": status,
                 "state": article.get("state"),
+                "url": article.get("url"),
                 "revision": article.get("revision"),
                 "etag": answer_headers.get("ETag"),
             }
