@@ -18,6 +18,7 @@ from articles.models import Article
 from articles.roles import PIPELINE
 from articles.services import article_update, section_save, tag_rename
 from tests.articles.test_metadata import meta
+from tests.test_hostile_input import HOSTILE, UNSTORABLE
 
 CHINESE = "东京2026年奥运会筹备工作进展顺利，中国科学家在量子计算领域取得重大突破"
 ARABIC = "العلماء يكتشفون نوعًا جديدًا من الطحالب في أعماق البحر الأحمر"
@@ -169,6 +170,14 @@ def test_each_script_is_drawn_in_a_font_that_has_it(text, font_file):
         font = card_drawing.font_for(character, 40)
         assert card_drawing.has_glyph(font, character), character
         assert font.path == path, character
+
+
+@pytest.mark.parametrize("name", sorted(set(HOSTILE) - UNSTORABLE))
+def test_any_storable_title_and_section_name_make_a_card(name):
+    value = HOSTILE[name]
+    card = share_cards.Card(value[:200], value[:80], value[:80])
+    image = Image.open(io.BytesIO(card.draw()))
+    assert (image.format, image.size) == ("PNG", (1200, 630))
 
 
 @pytest.fixture
