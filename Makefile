@@ -12,13 +12,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EDGE_PORT ?= 8080
 
-.PHONY: run serve serve-edge test bench bench-breakdown lint format lock upgrade mutate clean
+.PHONY: run serve serve-edge test fonts bench bench-breakdown lint format lock upgrade mutate clean
 
 # The task worker (webhook deliveries, edge purges) runs beside the server in `run` and `serve`,
 # and stops with it (README, "Background work").
 WORKER := $(BIN)/python manage.py run_worker --interval 0.5
 
-run: $(INSTALLED) .env
+run: $(INSTALLED) .env fonts
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(WORKER) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
@@ -26,7 +26,7 @@ run: $(INSTALLED) .env
 
 # Production mode on this machine: DEBUG off, hashed static files, gunicorn. HTTPS stays off so
 # it works on http://127.0.0.1:8000; behind TLS set HTTPS=1 (and see the README).
-serve: $(INSTALLED) .env
+serve: $(INSTALLED) .env fonts
 	$(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
 	export DEBUG=0 HTTPS=$${HTTPS:-0} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1}; \
@@ -36,7 +36,7 @@ serve: $(INSTALLED) .env
 # `make serve` behind the edge: Varnish on 127.0.0.1:$(EDGE_PORT) in front of gunicorn on
 # $(HOST):$(PORT), purged after every write (README, "The edge"). Installs Debian's varnish and
 # varnish-modules when missing. Ctrl-C stops both.
-serve-edge: $(INSTALLED) .env
+serve-edge: $(INSTALLED) .env fonts
 	@find /usr/lib -name libvmod_xkey.so 2>/dev/null | grep -q . || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; }
 	$(BIN)/python manage.py migrate --noinput
@@ -54,9 +54,19 @@ bench: $(INSTALLED) .env
 bench-breakdown: $(INSTALLED) .env
 	$(BIN)/python bench/breakdown.py
 
-test: $(INSTALLED) .env $(AXE)
+test: $(INSTALLED) .env $(AXE) fonts
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Share cards draw titles in Debian's DejaVu Sans and WenQuanYi Micro Hei, and set Arabic and
+# Hebrew with FriBidi (README, "Share cards"); installed when missing where apt-get can run.
+# Without them cards are still drawn, in Pillow's own font (Latin only).
+FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@{ ls $(FONT_FILES) && /sbin/ldconfig -p | grep -q libfribidi.so.0; } >/dev/null 2>&1 || \
+		{ [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq fonts-dejavu-core fonts-wqy-microhei libfribidi0 >/dev/null; } || \
+		echo "Share cards: fonts-dejavu-core, fonts-wqy-microhei or libfribidi0 missing; titles in other scripts than Latin may not show."
 
 # Mutation testing (README, "Development"): slow, so never part of `make test` or CI. Of
 # articles/models.py only the visibility rule is mutated. SQLite and local memory, no Redis.

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 
-from articles import structured_data
+from articles import share_cards, structured_data
 
 # Stored instead of the scheme and host, which each request supplies (`at_origin`).
 ORIGIN = "http://newsroom-origin.invalid"
@@ -55,6 +55,8 @@ SHAPING_TEMPLATES = (
 SHAPING_MODULES = (
     "articles.page_parts",
     "articles.structured_data",
+    "articles.share_cards",  # the share card's address and alt text in the head
+    "articles.card_drawing",
     "articles.templatetags.articles_tags",
     "articles.models",
     "articles.editorial.models",
@@ -84,6 +86,7 @@ def render_page_parts(article, references, tags, public_changes=()) -> dict:
         ),
         "site_name": settings.NEWSROOM_SITE_NAME,
         "canonical_url": absolute(article.get_absolute_url()),
+        "share_image": share_image(article),
         "structured_data": [
             structured_data.news_article(article, absolute, tags, references, public_changes),
             structured_data.breadcrumbs(article, absolute),
@@ -96,6 +99,12 @@ def render_page_parts(article, references, tags, public_changes=()) -> dict:
         "render_version": render_version(),
         "tag_ids": sorted(tag.pk for tag in tags),
     }
+
+
+def share_image(article) -> dict:
+    """Describe the image social media show for the article: its share card."""
+    card, path = share_cards.article_card_and_path(article)
+    return share_cards.image(card, absolute(path))
 
 
 def absolute(path: str) -> str:
@@ -117,6 +126,7 @@ def render_version() -> str:
         settings.LANGUAGE_CODE,
         settings.TIME_ZONE,
         static("favicon.svg"),  # the publisher's logo in the JSON-LD
+        share_cards.design_version(),  # the fonts and Pillow, in the share card's address
     )
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:32]
 

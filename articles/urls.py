@@ -3,7 +3,7 @@ from django.urls import path
 from articles import feeds, views
 from articles.editorial import feeds as change_feeds
 from articles.editorial import views as change_views
-from newsroom import converters  # noqa: F401  (registers <unicode_slug:…>)
+from newsroom import converters  # noqa: F401  (registers <unicode_slug:…>, <card_digest:…>)
 
 app_name = "articles"
 
@@ -14,6 +14,23 @@ urlpatterns = [
         views.ArticleDetailView.as_view(),
         name="detail",
     ),
+    # Share cards (articles/share_cards.py): an article's, a section's, a tag's, the site's.
+    path(
+        "articles/<unicode_slug:slug>/share-card-<card_digest:digest>.png",
+        views.article_share_card,
+        name="share_card",
+    ),
+    path(
+        "sections/<unicode_slug:slug>/share-card-<card_digest:digest>.png",
+        views.section_share_card,
+        name="section_share_card",
+    ),
+    path(
+        "tags/<unicode_slug:slug>/share-card-<card_digest:digest>.png",
+        views.tag_share_card,
+        name="tag_share_card",
+    ),
+    path("share-card-<card_digest:digest>.png", views.site_share_card, name="site_share_card"),
     path("tags/", views.TagIndexView.as_view(), name="tags"),
     path("tags/<unicode_slug:slug>/", views.TagArticleListView.as_view(), name="tag"),
     path(

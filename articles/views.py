@@ -1,8 +1,10 @@
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 from django.views.generic import (
     DetailView,
     ListView,
@@ -12,7 +14,7 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
-from articles import page_parts
+from articles import page_parts, share_cards
 from articles.models import BODY_FIELDS, Article, Page, Section, tags_in_use, tags_with_counts
 from articles.related import related_articles
 from articles.search import MAX_QUERY_LENGTH, clean_query, search, snippet
@@ -182,3 +184,49 @@ class PageDetailView(DetailView):
 def methodology(request):
     """Show the editable "How our articles are made" page that every disclosure links to."""
     return PageDetailView.as_view()(request, slug=Page.METHODOLOGY_SLUG)
+
+
+# How long an old card address may be remembered to redirect to the current card, which changes
+# with the next edit of what the card shows.
+CARD_REDIRECT_SECONDS = 3600
+
+
+@require_safe
+def article_share_card(request, slug, digest):
+    """Serve the share card of a readable article (a retracted one's says so)."""
+    article = get_object_or_404(
+        Article.objects.readable()
+        .select_related("section")
+        .only("slug", "title", "retracted_at", "section__name"),
+        slug=slug,
+    )
+    return share_card_response(*share_cards.article_card_and_path(article), digest)
+
+
+@require_safe
+def section_share_card(request, slug, digest):
+    section = get_object_or_404(Section, slug=slug)
+    return share_card_response(*share_cards.listing_card_and_path(section=section), digest)
+
+
+@require_safe
+def tag_share_card(request, slug, digest):
+    tag = get_object_or_404(Tag, slug=slug)
+    return share_card_response(*share_cards.listing_card_and_path(tag=tag), digest)
+
+
+@require_safe
+def site_share_card(request, digest):
+    return share_card_response(*share_cards.listing_card_and_path(), digest)
+
+
+def share_card_response(card, path, digest):
+    """Serve `card` if `digest` is its current one, else redirect to its current address."""
+    if digest != card.digest:
+        response = HttpResponsePermanentRedirect(path)
+        patch_cache_control(response, public=True, max_age=CARD_REDIRECT_SECONDS)
+        return response
+    response = HttpResponse(share_cards.png(card), content_type=share_cards.CONTENT_TYPE)
+    # The address names this one image (share_cards: its digest), so it never changes.
+    patch_cache_control(response, public=True, max_age=31_536_000, immutable=True)
+    return response

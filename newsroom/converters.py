@@ -20,3 +20,18 @@ class UnicodeSlugConverter:
 
 
 register_converter(UnicodeSlugConverter, "unicode_slug")
+
+
+class CardDigestConverter:
+    """The digest in a share card's address (articles/share_cards.py): 16 hexadecimal digits."""
+
+    regex = r"[0-9a-f]{16}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CardDigestConverter, "card_digest")

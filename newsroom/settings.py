@@ -145,6 +145,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files the site makes or receives (share cards under share-cards/); writable by the app. A
+# relative path is taken from the project folder.
+MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from articles import share_cards
 from articles.feeds import xml_text
 from articles.models import Section
 
@@ -18,6 +19,17 @@ def section_nav(context):
     """Render the header's section links; the current section is marked."""
     current = context.get("section")
     return {"sections": Section.objects.all(), "current": current}
+
+
+@register.simple_tag(takes_context=True)
+def listing_share_image(context, section=None, tag=None):
+    """Return the share card of a section's page, a tag's, or else the site's, as
+    includes/_social_meta.html takes an image (none for a page rendered without a request)."""
+    request = context.get("request")
+    if request is None:
+        return None
+    card, path = share_cards.listing_card_and_path(section=section, tag=tag)
+    return share_cards.image(card, request.build_absolute_uri(path))
 
 
 @register.filter

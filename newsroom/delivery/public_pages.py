@@ -83,6 +83,17 @@ PUBLIC_PAGES = {
     "robots": no_list,
 }
 
+# Public files whose address names their content (share cards: articles/share_cards.py). They
+# never change, so readers and edges keep them for a year, and the page cache leaves them be.
+IMMUTABLE_FILES = frozenset(
+    {
+        "articles:share_card",
+        "articles:section_share_card",
+        "articles:tag_share_card",
+        "articles:site_share_card",
+    }
+)
+
 
 def public_page(request):
     """Return (URL name, URL's slug or None) if the request is for a public page, else None."""

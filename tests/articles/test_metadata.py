@@ -60,7 +60,7 @@ def test_article_page_has_canonical_description_open_graph_and_twitter_tags(
         "Scaling",
         "Training",
     ]
-    assert meta(html, "name", "twitter:card") == "summary"
+    assert meta(html, "name", "twitter:card") == "summary_large_image"  # its share card
     assert meta(html, "name", "twitter:title") == "Scaling laws"
 
 

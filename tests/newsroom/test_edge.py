@@ -70,6 +70,7 @@ class Site:
             "PUBLISH_GATES": "",  # the articles these tests publish are about the edge
             "WEB_CONCURRENCY": "2",
             "DJANGO_SUPERUSER_PASSWORD": EDITOR_PASSWORD,
+            "MEDIA_ROOT": str(folder / "media"),  # share cards
             # The first worker purges the edge as a new release starts, and again after the
             # graceful timeout: let that be over before the tests read the edge.
             "GUNICORN_GRACEFUL_TIMEOUT": str(GRACEFUL_TIMEOUT),
@@ -241,6 +242,21 @@ def test_a_page_is_an_edge_hit_on_the_second_read(site):
     )
     assert first[0] == "miss" and second[0] == "hit"
     assert second[1] == first[1] and "Read twice" in second[1]
+
+
+def test_a_share_card_is_drawn_once_then_kept_by_the_edge(site):
+    slug = unique("card")
+    site.publish(slug=slug, title="Card at the edge")
+    page = read(f"{site.edge.url}/articles/{slug}/")[1]
+    image = re.search(r'<meta property="og:image" content="([^"]+)">', page).group(1)
+    assert image.startswith(f"{site.edge.url}/articles/{slug}/share-card-")
+    answers = []
+    for _ in range(2):
+        with urllib.request.urlopen(image, timeout=10) as response:
+            answers.append((response.headers["X-Edge-Cache"], response.read()))
+    assert [state for state, _ in answers] == ["miss", "hit"]
+    assert answers[0][1] == answers[1][1] and answers[0][1].startswith(b"\x89PNG\r\n")
+    assert len(list((site.folder / "media" / "share-cards").iterdir())) == 1
 
 
 def test_an_edit_refreshes_the_pages_showing_the_article_and_no_others(site):
