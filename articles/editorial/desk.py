@@ -3,8 +3,8 @@
 Each tray is a short list (the first few articles, a count of all, a link to the full list) of
 the articles the user may edit (`ArticleQuerySet.editable_by`): writers see the articles in
 review and held by the gates; editors also see what readers see or are about to: scheduled
-articles, the least helpful articles of the week and its corrections. Reading only, in a
-constant number of queries.
+articles, the week's least helpful articles and its corrections. Reading only, in a constant
+number of queries.
 """
 
 import dataclasses
@@ -37,13 +37,18 @@ STAGE_LABELS = {
 def stage_condition(name: str) -> Q:
     """Return the condition of the articles at stage `name` (a key of STAGE_LABELS)."""
     in_review = Q(status=Article.Status.IN_REVIEW)
-    return {
-        "review": lambda: in_review & Q(held_gates=[]),
-        "held": lambda: in_review & ~Q(held_gates=[]),
-        "approved": lambda: in_review & Q(held_gates=[], reviewed_at__isnull=False),
-        "scheduled": lambda: Q(status=Article.Status.PUBLISHED, published_at__gt=timezone.now()),
-        "retracted": lambda: Q(status=Article.Status.PUBLISHED, retracted_at__isnull=False),
-    }[name]()
+    match name:
+        case "review":
+            return in_review & Q(held_gates=[])
+        case "held":
+            return in_review & ~Q(held_gates=[])
+        case "approved":
+            return in_review & Q(held_gates=[], reviewed_at__isnull=False)
+        case "scheduled":
+            return Q(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+        case "retracted":
+            return Q(status=Article.Status.PUBLISHED, retracted_at__isnull=False)
+    raise ValueError(f"No stage is called {name!r}.")
 
 
 def stage(article: Article) -> tuple[str, str]:
@@ -71,7 +76,7 @@ class Entry:
     title: str
     note: str
     when: dt.datetime | None = None
-    stage: tuple[str, str] | None = None
+    approved: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +122,13 @@ def _in_review(articles, count: int) -> Tray:
         title="In review",
         count=count,
         entries=[
-            Entry(article.pk, article.title, "last changed", article.updated_at, stage(article))
+            Entry(
+                article.pk,
+                article.title,
+                "last changed",
+                article.updated_at,
+                approved=article.reviewed_at is not None,
+            )
             for article in waiting
         ],
         full_list_url=_article_list("review"),
