@@ -1,23 +1,30 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
+from articles.editorial import desk
 from articles.editorial.admin_forms import ThisChangeFields
 from articles.editorial.admin_views import EditorialAdminViews
 from articles.models import Article, Page, Section, check_citations, uncited_numbers
 from articles.rendering import format_numbers
 from articles.roles import LIVE_STATUSES, may_edit, may_publish
 from articles.slugs import has_letters_or_digits
-from feedback.stats import wilson_lower_bound_expression
+from feedback.stats import helpful_share, wilson_lower_bound_expression
 from references.models import Reference
 
 
@@ -181,21 +188,43 @@ class SectionAdmin(WritesThroughServices, admin.ModelAdmin):
         services.section_delete(actor=request.user, section=obj)
 
 
+class ArticleChangeList(ChangeList):
+    """The article list, without the columns only the article page (or search) reads."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).card_fields()
+
+
+class StageFilter(admin.SimpleListFilter):
+    """The stages the editors' desk lists (articles/editorial/desk.py), for its links here."""
+
+    title = "stage"
+    parameter_name = "stage"
+
+    def lookups(self, request, model_admin):
+        return list(desk.STAGE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in desk.STAGE_LABELS:
+            return queryset.filter(desk.stage_condition(self.value()))
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin):
     form = ArticleAdminForm
-    list_display = [
-        "title",
+    # get_list_display links the title column to each change form.
+    list_display = ["title", "published", "stage", "helpfulness"]
+    list_display_links = None
+    list_filter = [
+        "status",
+        StageFilter,
         "section",
-        "state",
-        "published_at",
         "origin",
-        "quality_score",
-        "votes_yes",
-        "votes_no",
-        "helpfulness",
+        "featured",
+        "tags",
+        "published_at",
     ]
-    list_filter = ["status", "section", "origin", "featured", "tags", "published_at"]
     list_select_related = ["section"]
     search_fields = ["title", "dek", "body"]
     date_hierarchy = "published_at"
@@ -250,21 +279,63 @@ class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin)
             .order_by(*Article._meta.ordering)  # a GROUP BY query drops the model's ordering
         )
 
-    @admin.display(description="Yes", ordering="votes_yes")
-    def votes_yes(self, article):
-        return article.votes_yes
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
 
-    @admin.display(description="No", ordering="votes_no")
-    def votes_no(self, article):
-        return article.votes_no
+    def get_list_display(self, request):
+        """Show each title as a link to its change form (which leads back to the list as
+        filtered), with its section, origin and quality score under it."""
+        preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
 
-    @admin.display(description="Helpfulness", ordering=F("helpfulness").asc(nulls_last=True))
-    def helpfulness(self, article):
-        return "—" if article.helpfulness is None else f"{article.helpfulness:.2f}"
+        @admin.display(description="Article", ordering="title")
+        def article(article):
+            url = reverse("admin:articles_article_change", args=[article.pk])
+            about = [article.section.name, article.get_origin_display()]
+            if article.quality_score is not None:
+                about.append(f"quality {article.quality_score:g}")
+            return format_html(
+                '<a class="article-title" href="{}" title="{}">{}</a>'
+                '<span class="article-about">{}</span>',
+                add_preserved_filters(preserved, url),
+                article.title,
+                article.title,
+                " · ".join(about),
+            )
+
+        return [article, *self.list_display[1:]]
+
+    @admin.display(description="Date", ordering=F("published_at").asc(nulls_last=True))
+    def published(self, article):
+        if article.published_at is None:
+            return mark_safe('<span class="article-undated">not dated</span>')
+        moment = timezone.localtime(article.published_at)
+        return format_html(
+            '<time datetime="{}">{} <span class="article-time">{}</span></time>',
+            moment.isoformat(),
+            date_format(moment, "M j, Y"),
+            time_format(moment, "P"),
+        )
 
     @admin.display(description="Status", ordering="status")
-    def state(self, article):
-        return article.publication_state
+    def stage(self, article):
+        name, label = desk.stage(article)
+        note = ""
+        if name == "held":
+            note = ", ".join(failure["gate"] for failure in article.held_gates)
+        elif article.reviewed_at is not None and name != "approved":
+            note = "reviewed"
+        return format_html(
+            '<span class="stage-pill stage-{}">{}</span>{}',
+            name,
+            label,
+            format_html('<span class="stage-note">{}</span>', note) if note else "",
+        )
+
+    @admin.display(description="Found helpful", ordering=F("helpfulness").asc(nulls_last=True))
+    def helpfulness(self, article):
+        if not article.votes_total:
+            return mark_safe('<span class="article-unvoted">no votes</span>')
+        return helpful_share(article.votes_yes, article.votes_total)
 
     @staticmethod
     def has_publish_permission(request):

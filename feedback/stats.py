@@ -31,3 +31,8 @@ def wilson_lower_bound_expression(yes: str = "yes", total: str = "total"):
     margin = Value(Z) * Sqrt(p * (Value(1.0) - p) / n + z2 / (Value(4.0) * n * n))
     bound = (centre - margin) / (Value(1.0) + z2 / n)
     return Case(When(**{f"{total}__gt": 0}, then=bound), default=None, output_field=FloatField())
+
+
+def helpful_share(yes: int, total: int) -> str:
+    """Say what share of `total` votes were "yes", as editors read it: "82 % of 45"."""
+    return f"{round(100 * yes / total)}\N{NO-BREAK SPACE}% of {total}"

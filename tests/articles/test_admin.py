@@ -231,7 +231,7 @@ def test_references_are_edited_right_under_the_sources_fieldset(editor_client, m
 def test_changelist_shows_scheduled_articles_as_scheduled(editor_client, make_article):
     make_article(title="Later", published_at=timezone.now() + dt.timedelta(days=3))
     response = editor_client.get(reverse("admin:articles_article_changelist"))
-    assert '<td class="field-state">Scheduled</td>' in response.content.decode()
+    assert '<span class="stage-pill stage-scheduled">Scheduled</span>' in response.content.decode()
 
 
 def test_bulk_delete_goes_through_the_services(editor_client, make_article, make_section):

@@ -369,7 +369,8 @@ def test_updates_and_editors_notes_are_no_corrections_in_json_ld(story, editor, 
 def test_a_retracted_article_is_listed_as_retracted_for_editors(story, editor, editor_client):
     edit(story, editor, kind="retraction", text="Withdrawn.")
     changelist = editor_client.get("/admin/articles/article/").content.decode()
-    assert "Retracted" in changelist and "Scheduled" not in changelist
+    assert '<span class="stage-pill stage-retracted">Retracted</span>' in changelist
+    assert "stage-scheduled" not in changelist
 
 
 def test_the_import_never_says_a_change_twice(clock, tmp_path, editor):

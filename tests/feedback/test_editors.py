@@ -51,8 +51,9 @@ def test_article_changelist_shows_counts_and_sorts_by_helpfulness(
     url = reverse("admin:articles_article_changelist")
     response = editor_client.get(url)
     html = response.content.decode()
-    assert '<td class="field-votes_yes">90</td><td class="field-votes_no">10</td>' in html
-    assert '<td class="field-helpfulness">0.44</td>' in html  # 3 of 3
+    assert '<td class="field-helpfulness">90\N{NO-BREAK SPACE}% of 100</td>' in html
+    assert '<td class="field-helpfulness">100\N{NO-BREAK SPACE}% of 3</td>' in html
+    assert '<td class="field-helpfulness"><span class="article-unvoted">no votes</span>' in html
 
     helpfulness_column = response.context["cl"].list_display.index("helpfulness")
     ordered = editor_client.get(f"{url}?o={helpfulness_column}").context["cl"].result_list
