@@ -361,7 +361,14 @@ class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin)
             kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "class": "vLargeTextField"})
         elif db_field.name == "dek":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and formfield is not None:
+            # The admin's date and time boxes are captioned "Date:" and "Time:" in plain text,
+            # which names neither box for a screen reader.
+            date, time = formfield.widget.widgets
+            date.attrs["aria-label"] = "Published at: date"
+            time.attrs["aria-label"] = "Published at: time"
+        return formfield
 
     def view_on_site(self, article):
         # Relative, so it opens on the host the editor is using, not the Sites framework's domain.

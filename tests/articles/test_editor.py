@@ -226,3 +226,16 @@ def test_admin_pages_name_the_site_icon(editor_client, db):
     icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
     assert icon in Client().get(reverse("admin:login")).content.decode()
     assert icon in editor_client.get(reverse("admin:index")).content.decode()
+
+
+def test_writer_reads_a_published_article_and_its_references_without_a_preview(
+    writer_client, make_article
+):
+    article = make_article(references=[reference(1, title="Read-only source")])
+    response = writer_client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Read-only source" in html
+    assert 'name="references-0-title"' not in html
+    assert "data-preview-url" not in html
+    assert "reference-cite" not in html
