@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
@@ -16,12 +16,17 @@ from django.utils.safestring import mark_safe
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
-from articles import services
+from articles import admin_preview, services
 from articles.editorial import desk
 from articles.editorial.admin_forms import ThisChangeFields
 from articles.editorial.admin_views import EditorialAdminViews
-from articles.models import Article, Page, Section, check_citations, uncited_numbers
-from articles.rendering import format_numbers
+from articles.models import Article, Page, Section, uncited_numbers
+from articles.rendering import (
+    format_numbers,
+    read_body,
+    uncited_message,
+    unresolved_citation_messages,
+)
 from articles.roles import LIVE_STATUSES, may_edit, may_publish
 from articles.slugs import has_letters_or_digits
 from feedback.stats import helpful_share, wilson_lower_bound_expression
@@ -77,6 +82,10 @@ class ArticleAdminForm(ThisChangeFields, forms.ModelForm):
 
 
 class ReferenceInlineFormSet(BaseInlineFormSet):
+    # The lines of the body that cite a number no kept reference has, one message each: the
+    # admin shows them at the Body field (ArticleAdmin.render_change_form).
+    citation_errors: list[str] = []
+
     def clean(self):
         """Refuse a body that cites a number none of the kept references has."""
         super().clean()
@@ -89,18 +98,39 @@ class ReferenceInlineFormSet(BaseInlineFormSet):
             and not form.cleaned_data.get("DELETE")
             and form.cleaned_data.get("number")
         ]
-        check_citations(self.instance.body, numbers)
+        body = read_body(self.instance.body)
+        self.citation_errors = unresolved_citation_messages(body, numbers)
+        missing = body.cited_numbers - set(numbers)
+        if missing:
+            raise ValidationError(
+                "The body cites %(numbers)s: add %(them)s here, or change the %(citations)s "
+                "at the Body field.",
+                code="missing_reference",
+                params={
+                    "numbers": format_numbers(missing),
+                    "them": "it" if len(missing) == 1 else "them",
+                    "citations": "citation" if len(missing) == 1 else "citations",
+                },
+            )
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(admin.StackedInline):
+    """The article's references as compact cards that fit beside the preview (our template)."""
+
     model = Reference
     formset = ReferenceInlineFormSet
+    template = "admin/articles/article/references_inline.html"
     formfield_overrides = {
-        models.URLField: {"assume_scheme": "https", "widget": forms.URLInput(attrs={"size": 40})}
+        # One box for the address (not the admin's "Currently: … Change: …" pair).
+        models.URLField: {
+            "assume_scheme": "https",
+            "widget": forms.URLInput(attrs={"class": "vURLField"}),
+        }
     }
     fields = ["number", "publisher", "title", "url", "accessed_at"]
     ordering = ["number"]
     extra = 1
+    view_on_site = False  # a reference is a place on its article's page, which has its own link
 
 
 admin.site.unregister(Tag)
@@ -346,6 +376,40 @@ class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin)
             return may_edit(request.user, obj)
         return super().has_change_permission(request, obj)
 
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "add/preview/",
+                view(self.body_preview_view, cacheable=True),
+                name="articles_article_add_preview",
+            ),
+            path(
+                "<int:article_id>/preview/",
+                view(self.body_preview_view, cacheable=True),
+                name="articles_article_change_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def body_preview_view(self, request, article_id=None):
+        return admin_preview.preview_view(self, request, article_id)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if "body" in form.fields:
+            # What the references editor found wrong with the body, at the field to fix.
+            for inline in context["inline_admin_formsets"]:
+                for message in getattr(inline.formset, "citation_errors", ()):
+                    form.add_error("body", message)
+            if obj is not None and obj.pk is not None:
+                url = reverse("admin:articles_article_change_preview", args=[obj.pk])
+            else:
+                url = reverse("admin:articles_article_add_preview")
+            context["body_preview_url"] = url
+            context["body_preview"] = admin_preview.initial_preview(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # The reference form's article picker offers writers only articles they may edit.
@@ -367,7 +431,14 @@ class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin)
             kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "class": "vLargeTextField"})
         elif db_field.name == "dek":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and formfield is not None:
+            # The admin's date and time boxes are captioned "Date:" and "Time:" in plain text,
+            # which names neither box for a screen reader.
+            date, time = formfield.widget.widgets
+            date.attrs["aria-label"] = "Published at: date"
+            time.attrs["aria-label"] = "Published at: time"
+        return formfield
 
     def view_on_site(self, article):
         # Relative, so it opens on the host the editor is using, not the Sites framework's domain.
@@ -415,11 +486,7 @@ class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin)
         )
         uncited = uncited_numbers(article.body, [reference.number for reference in references])
         if uncited:
-            self.message_user(
-                request,
-                f"References {format_numbers(uncited)} are not cited anywhere in the body.",
-                messages.WARNING,
-            )
+            self.message_user(request, uncited_message(uncited), messages.WARNING)
 
     def delete_model(self, request, obj):
         services.article_delete(actor=request.user, article=obj)

@@ -391,11 +391,13 @@ def check_citations(body, reference_numbers):
     missing = render_body(body).cited_numbers - set(reference_numbers)
     if missing:
         raise ValidationError(
-            "The body cites %(numbers)s, but there is no reference with %(that)s.",
+            "The body cites %(numbers)s, but %(none)s.",
             code="missing_reference",
             params={
                 "numbers": format_numbers(missing),
-                "that": "that number" if len(missing) == 1 else "those numbers",
+                "none": "there is no reference with that number"
+                if len(missing) == 1
+                else "there are no references with those numbers",
             },
         )
 

@@ -7,6 +7,7 @@ and the output is sanitised with an allow-list as a second line of defence.
 import html
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import nh3
@@ -22,6 +23,8 @@ MAX_CITATION_RANGE = 50
 # One marker: [1], [2, 3], [2-4], [2–4]. Adjacent markers ([1][4]) match one after the other.
 CITATION_MARKER = re.compile(r"\[\s*([1-9]\d{0,3}(?:\s*(?:,|-|–)\s*[1-9]\d{0,3})*)\s*\]")
 CITATION_ITEM = re.compile(r"([1-9]\d{0,3})(?:\s*[-–]\s*([1-9]\d{0,3}))?")
+# How markdown-it splits the source into the lines its tokens' maps count.
+NEWLINE = re.compile(r"\r\n?|\n")
 SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<!\s)\s+([.,;:!?)])")
 WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
 # Ids the article page itself uses; a body heading never takes one.
@@ -39,7 +42,7 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "class"},
     "img": {"src", "alt", "title"},
     "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "sup": {"class"},
+    "sup": {"class", "title"},
     "ol": {"start"},
     "code": {"class"},
     "th": {"style"}, "td": {"style"},
@@ -51,6 +54,8 @@ class RenderedBody:
     html: str
     text: str  # the readable words, one block a line: for search, snippets and counting
     cited_numbers: set[int] = field(default_factory=set)
+    # Each cited number's source lines, counted from 1 as an editor counts them.
+    citation_lines: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def word_count(self) -> int:
@@ -77,17 +82,25 @@ def parse_citation(marker_body: str) -> list[tuple[int, int]] | None:
     return ranges
 
 
-def _citation_html(ranges: list[tuple[int, int]], titles: dict[int, str]) -> str:
+def _citation_html(
+    ranges: list[tuple[int, int]], titles: dict[int, str], flag_unresolved: bool
+) -> str:
     def link(number: int) -> str:
         title = titles.get(number)
         title_attr = f' title="{html.escape(title)}"' if title else ""
         return f'<a href="#ref-{number}"{title_attr}>{number}</a>'
 
-    parts = [link(a) if a == b else f"{link(a)}–{link(b)}" for a, b in ranges]
-    return f'<sup class="citation">[{", ".join(parts)}]</sup>'
+    parts = ", ".join(link(a) if a == b else f"{link(a)}–{link(b)}" for a, b in ranges)
+    if flag_unresolved:
+        unresolved = [n for a, b in ranges for n in range(a, b + 1) if n not in titles]
+        if unresolved:
+            noun = "reference" if len(unresolved) == 1 else "references"
+            note = html.escape(f"No {noun} {format_numbers(unresolved)} yet")
+            return f'<sup class="citation citation--unresolved" title="{note}">[{parts}]</sup>'
+    return f'<sup class="citation">[{parts}]</sup>'
 
 
-def _split_citations(text: str, titles: dict[int, str], cited: set[int]) -> list[Token] | None:
+def _split_citations(text: str, env: dict, lines: "_SourceLines") -> list[Token] | None:
     """Split a text token's content into text and citation tokens; None when it has no marker."""
     tokens, position, found = [], 0, False
     for match in CITATION_MARKER.finditer(text):
@@ -95,12 +108,16 @@ def _split_citations(text: str, titles: dict[int, str], cited: set[int]) -> list
         if ranges is None:
             continue
         found = True
+        line = lines.find(match.group(0))
         for first, last in ranges:
-            cited.update(range(first, last + 1))
+            for number in range(first, last + 1):
+                env["cited"].add(number)
+                if line is not None:
+                    env["citation_lines"][number].add(line)
         if match.start() > position:
             tokens.append(_text_token(text[position : match.start()]))
         citation = Token("html_inline", "", 0)
-        citation.content = _citation_html(ranges, titles)
+        citation.content = _citation_html(ranges, env["titles"], env["flag_unresolved"])
         tokens.append(citation)
         position = match.end()
     if not found:
@@ -108,6 +125,36 @@ def _split_citations(text: str, titles: dict[int, str], cited: set[int]) -> list
     if position < len(text):
         tokens.append(_text_token(text[position:]))
     return tokens
+
+
+class _SourceLines:
+    """Follow an inline run through its block's source lines, to tell which line a citation
+    marker is on."""
+
+    def __init__(self, source_lines: list[str], block_map: list[int] | None):
+        self.source_lines = source_lines
+        self.known = block_map is not None
+        self.line, self.end = block_map or (0, 0)
+        self.last_found = self.line
+
+    def line_break(self) -> None:
+        self.line += 1
+
+    def find(self, marker: str) -> int | None:
+        """Return the line (from 1) of the next `marker`, or None if the block has no map.
+
+        The breaks counted so far give the line, unless something before the marker (a code
+        span, a link's address) ran over a break: then it is the next line that holds the
+        marker. Markers come in source order, so the search never goes back.
+        """
+        if not self.known:
+            return None
+        start = max(self.line, self.last_found)
+        for candidate in range(start, min(self.end, len(self.source_lines))):
+            if marker in self.source_lines[candidate]:
+                self.last_found = candidate
+                return candidate + 1
+        return start + 1
 
 
 def _text_token(content: str) -> Token:
@@ -143,19 +190,21 @@ def _body_rule(state: StateCore) -> None:
                 tokens[index + 2].tag = "h2"
             token.attrSet("id", _heading_id(tokens[index + 1], used_ids))
         elif token.type == "inline" and token.children:
-            token.children = _cite(token.children, env["titles"], env["cited"])
+            token.children = _cite(token.children, env, _SourceLines(env["lines"], token.map))
             env["text"].append(_inline_text(token.children))
 
 
-def _cite(children: list[Token], titles: dict[int, str], cited: set[int]) -> list[Token]:
+def _cite(children: list[Token], env: dict, lines: _SourceLines) -> list[Token]:
     result, link_depth = [], 0
     for child in children:
-        if child.type == "link_open":
+        if child.type in ("softbreak", "hardbreak"):
+            lines.line_break()
+        elif child.type == "link_open":
             link_depth += 1
         elif child.type == "link_close":
             link_depth -= 1
         elif child.type == "text" and link_depth == 0:
-            split = _split_citations(child.content, titles, cited)
+            split = _split_citations(child.content, env, lines)
             if split is not None:
                 result.extend(split)
                 continue
@@ -192,19 +241,41 @@ def sanitize_html(raw_html: str) -> str:
     )
 
 
-def render_body(source: str, reference_titles: dict[int, str] | None = None) -> RenderedBody:
-    """Render Markdown to sanitised HTML, linking citation markers to `#ref-N`."""
-    env = {"titles": reference_titles or {}, "cited": set(), "text": []}
+def render_body(
+    source: str, reference_titles: dict[int, str] | None = None, *, flag_unresolved: bool = False
+) -> RenderedBody:
+    """Render Markdown to sanitised HTML, linking citation markers to `#ref-N`.
+
+    With `flag_unresolved` (the editor's preview), a marker citing a number that has no entry
+    in `reference_titles` is marked as unresolved.
+    """
+    env = _env(source, reference_titles, flag_unresolved)
     raw_html = _markdown.render(source, env)
-    return RenderedBody(sanitize_html(raw_html), _joined(env["text"]), env["cited"])
+    return _rendered(sanitize_html(raw_html), env)
 
 
 def read_body(source: str) -> RenderedBody:
     """Read the body's plain text and the numbers it cites, leaving `html` empty: what a check
     of the body needs, without the cost of rendering and sanitising HTML."""
-    env = {"titles": {}, "cited": set(), "text": []}
+    env = _env(source, None, False)
     _markdown.parse(source, env)
-    return RenderedBody("", _joined(env["text"]), env["cited"])
+    return _rendered("", env)
+
+
+def _env(source: str, titles: dict[int, str] | None, flag_unresolved: bool) -> dict:
+    return {
+        "titles": titles or {},
+        "flag_unresolved": flag_unresolved,
+        "cited": set(),
+        "citation_lines": defaultdict(set),
+        "text": [],
+        "lines": NEWLINE.split(source),
+    }
+
+
+def _rendered(body_html: str, env: dict) -> RenderedBody:
+    lines = {number: sorted(found) for number, found in env["citation_lines"].items()}
+    return RenderedBody(body_html, _joined(env["text"]), env["cited"], lines)
 
 
 def _joined(chunks: list[str]) -> str:
@@ -214,3 +285,31 @@ def _joined(chunks: list[str]) -> str:
 def format_numbers(numbers: set[int] | list[int]) -> str:
     """Format numbers as citation markers for messages: `[2], [5]`."""
     return ", ".join(f"[{n}]" for n in sorted(numbers))
+
+
+def unresolved_citation_messages(rendered: RenderedBody, reference_numbers) -> list[str]:
+    """Name each line of the body that cites a number none of `reference_numbers` is, in
+    line order."""
+    missing = rendered.cited_numbers - set(reference_numbers)
+    by_line: dict[int | None, set[int]] = defaultdict(set)
+    for number in missing:
+        for line in rendered.citation_lines.get(number) or [None]:
+            by_line[line].add(number)
+    messages = []
+    for line in sorted(by_line, key=lambda line: (line is None, line or 0)):
+        numbers = by_line[line]
+        where = f"Line {line} cites" if line is not None else "The body cites"
+        that = (
+            "there is no reference with that number"
+            if len(numbers) == 1
+            else "there are no references with those numbers"
+        )
+        messages.append(f"{where} {format_numbers(numbers)}, but {that}.")
+    return messages
+
+
+def uncited_message(numbers: set[int] | list[int]) -> str:
+    """Say that the references numbered `numbers` are not cited in the body."""
+    if len(numbers) == 1:
+        return f"Reference {format_numbers(numbers)} is not cited anywhere in the body."
+    return f"References {format_numbers(numbers)} are not cited anywhere in the body."

@@ -87,7 +87,7 @@ def test_citing_a_missing_reference_is_a_form_error(editor_client, make_section)
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "The body cites [3], [4], but there is no reference with those numbers." in html
+    assert "Line 1 cites [3], [4], but there are no references with those numbers." in html
     assert not Article.objects.exists()
 
 
@@ -108,15 +108,22 @@ def test_deleting_a_cited_reference_is_a_form_error(editor_client, make_article)
     assert article.references.exists()
 
 
-def test_uncited_references_are_saved_with_a_warning(editor_client, make_section):
+@pytest.mark.parametrize(
+    ("numbers", "warning"),
+    [
+        ([1, 2], "Reference [2] is not cited anywhere in the body."),
+        ([1, 2, 3], "References [2], [3] are not cited anywhere in the body."),
+    ],
+)
+def test_uncited_references_are_saved_with_a_warning(editor_client, make_section, numbers, warning):
     section = make_section()
     response = editor_client.post(
         reverse("admin:articles_article_add"),
-        article_form(section, body="Claim [1].", references=[reference(1), reference(2)]),
+        article_form(section, body="Claim [1].", references=[reference(n) for n in numbers]),
         follow=True,
     )
-    assert "References [2] are not cited anywhere in the body." in response.content.decode()
-    assert Article.objects.get().references.count() == 2
+    assert warning in response.content.decode()
+    assert Article.objects.get().references.count() == len(numbers)
 
 
 def test_change_form_shows_uncited_references(editor_client, make_article):

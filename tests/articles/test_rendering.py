@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from articles.rendering import render_body
+from articles.rendering import read_body, render_body, unresolved_citation_messages
 from tests.conftest import reference
 
 
@@ -220,3 +220,54 @@ def test_sanitiser_keeps_ordinary_formatting():
 def test_plain_text_drops_markup_and_markers_and_keeps_line_breaks_as_spaces():
     text = render_body("## Title\n\nA *claim* [1].\nNext line [2, 3], then `code`.").text
     assert text == "Title\nA claim. Next line, then code."
+
+
+def test_citations_are_found_on_the_lines_an_editor_counts():
+    source = "\r\n".join(
+        [
+            "Opening claim [1].",  # 1
+            "",
+            "## A heading [2]",  # 3
+            "",
+            "- an item [3]",  # 5
+            "  that goes on [4]",  # 6
+            "",
+            "| a | b |",  # 8
+            "|---|---|",
+            "| cell [5] | `code [6]` |",  # 10
+            "",
+            "> quoted `code that",  # 12
+            "> runs on` and [6]; [a link",  # 13
+            "> [1]](https://example.org) [1]",  # 14
+        ]
+    )
+    assert read_body(source).citation_lines == {
+        1: [1, 14],
+        2: [3],
+        3: [5],
+        4: [6],
+        5: [10],
+        6: [13],
+    }
+
+
+def test_unresolved_citations_are_named_by_line_in_order():
+    rendered = read_body("Fine [1].\n\nMissing [3] and\n[4, 5], again [3].\n\nAnd [9].")
+    assert unresolved_citation_messages(rendered, [1]) == [
+        "Line 3 cites [3], but there is no reference with that number.",
+        "Line 4 cites [3], [4], [5], but there are no references with those numbers.",
+        "Line 6 cites [9], but there is no reference with that number.",
+    ]
+    assert unresolved_citation_messages(rendered, [1, 3, 4, 5, 9]) == []
+
+
+def test_only_the_editors_preview_flags_unresolved_citations():
+    source = "Known [1], unknown [1, 2-3]."
+    public = render_body(source, {1: "Known"}).html
+    preview = render_body(source, {1: "Known"}, flag_unresolved=True).html
+    assert "unresolved" not in public
+    assert preview.count("citation--unresolved") == 1
+    assert '<sup class="citation citation--unresolved" title="No references [2], [3] yet">' in (
+        preview
+    )
+    assert public == preview.replace(' citation--unresolved" title="No references [2], [3] yet', "")

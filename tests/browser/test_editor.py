@@ -1,0 +1,139 @@
+"""The article editor in a real browser: an editor writes, cites, publishes and corrects."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from articles.models import Article
+from articles.rendering import read_body
+
+PASSWORD = "browser-test-password"  # the demo_newsroom fixture's DEMO_EDITOR_PASSWORD
+WIDE, NARROW = 1280, 1024
+FIRST_PARAGRAPH = "Open models now match closed ones on most public benchmarks [1]."
+SECOND_PARAGRAPH = "The gap that remains is in long reasoning tasks"
+
+
+def scrolls_sideways(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+
+
+def assert_fits_both_widths(page):
+    for width in (NARROW, WIDE):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert not scrolls_sideways(page), f"the form scrolls sideways at {width} px"
+
+
+def assert_admin_page_passes_axe(page, axe_violations):
+    assert page.locator('link[rel="icon"]').get_attribute("href").endswith("favicon.svg")
+    assert axe_violations(page) == [], page.url
+
+
+@pytest.fixture
+def page_loads(page):
+    """Count the page's loads (navigations), in order."""
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+    return loads
+
+
+def test_editor_writes_cites_publishes_and_corrects_an_article(
+    page, live_server, demo_newsroom, axe_violations, page_loads, caplog
+):
+    page.set_viewport_size({"width": WIDE, "height": 900})
+
+    # Log in on the way to a new article.
+    page.goto(live_server.url + reverse("admin:articles_article_add"))
+    assert_admin_page_passes_axe(page, axe_violations)
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Add article")).to_be_visible()
+    assert_admin_page_passes_axe(page, axe_violations)
+    assert_fits_both_widths(page)
+
+    # Write, citing a reference not there yet: the preview flags it as it is typed.
+    page.locator("#id_title").fill("Open models close the gap")
+    page.keyboard.press("Tab")
+    expect(page.locator("#id_slug")).to_have_value("open-models-close-the-gap")  # made from it
+    page.locator("#id_section").select_option(label="Research")
+    body = page.locator("#id_body")
+    body.fill(f"{FIRST_PARAGRAPH}\n\n{SECOND_PARAGRAPH}")
+    preview = page.locator("#article-preview")
+    expect(preview.locator(".preview-problems")).to_contain_text(
+        "Line 1 cites [1], but there is no reference with that number."
+    )
+    expect(preview.locator("sup.citation--unresolved")).to_have_count(1)
+
+    # The first reference, in the empty row; the preview links the citation to it.
+    page.locator("#id_references-0-number").fill("1")
+    page.locator("#id_references-0-publisher").fill("Open Benchmarks Lab")
+    page.locator("#id_references-0-title").fill("The 2026 leaderboard")
+    page.locator("#id_references-0-url").fill("https://example.org/leaderboard")
+    expect(preview.locator("sup.citation--unresolved")).to_have_count(0)
+    expect(preview.locator('sup.citation a[href="#ref-1"]')).to_have_attribute(
+        "title", "The 2026 leaderboard"
+    )
+
+    # A second reference, numbered 2 when added, cited with its Cite button at the cursor.
+    page.get_by_role("button", name="Add another Reference").click()
+    expect(page.locator("#id_references-1-number")).to_have_value("2")
+    page.locator("#id_references-1-publisher").fill("Reasoning Review")
+    page.locator("#id_references-1-title").fill("Where models still stumble")
+    page.locator("#id_references-1-url").fill("https://example.org/reasoning")
+    body.click()
+    page.keyboard.press("Control+End")
+    page.get_by_role("button", name="Cite [2]").click()
+    expect(body).to_be_focused()
+    page.keyboard.type(".")
+    text = f"{FIRST_PARAGRAPH}\n\n{SECOND_PARAGRAPH} [2]."
+    expect(body).to_have_value(text)
+    words = read_body(text).word_count
+    expect(preview.locator('sup.citation a[href="#ref-2"]')).to_have_attribute(
+        "title", "Where models still stumble"
+    )
+    expect(preview.locator(".preview-summary__words")).to_have_text(f"{words} words")
+    expect(preview.locator(".preview-problems")).to_have_count(0)
+    expect(preview.locator(".reference-list li")).to_have_count(2)
+    assert_fits_both_widths(page)
+
+    # Publish, and see it as readers do.
+    page.locator("#id_status").select_option("published")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert_admin_page_passes_axe(page, axe_violations)
+    page.emulate_media(color_scheme="dark")
+    page.evaluate("document.getAnimations().forEach(a => a.finish())")  # links fade in colour
+    assert axe_violations(page) == [], "the change form in dark mode"
+    page.emulate_media(color_scheme="light")
+    assert_fits_both_widths(page)
+    page.get_by_role("link", name="View on site").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open models close the gap")
+    expect(page.locator(".article__body sup.citation a")).to_have_count(2)
+    expect(page.locator(".article__header .article-meta")).to_contain_text(f"{words} words")
+    assert len(page_loads) <= 5, page_loads
+    assert Article.objects.get(slug="open-models-close-the-gap").is_published()
+
+    # Correct it, telling readers what was wrong.
+    article = Article.objects.get(slug="open-models-close-the-gap")
+    page.goto(live_server.url + reverse("admin:articles_article_change", args=[article.pk]))
+    assert_admin_page_passes_axe(page, axe_violations)
+    body.fill(text.replace("most public benchmarks", "most, not all, public benchmarks"))
+    page.locator("#id_change_kind").select_option("correction")
+    page.locator("#id_change_text").fill(
+        "An earlier version said open models match closed ones on most benchmarks; they "
+        "match them on most, not all."
+    )
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert_admin_page_passes_axe(page, axe_violations)
+    page.get_by_role("link", name="View on site").click()
+    notice = page.locator(".notice--correction")
+    expect(notice).to_contain_text("Correction")
+    expect(notice).to_contain_text("An earlier version said open models match closed ones")
+    expect(page.locator(".article__body")).to_contain_text("most, not all, public benchmarks")
+
+    # Chromium asks for /favicon.ico itself (unseen by Playwright) when a page names no icon.
+    asked_for_icon = [r for r in caplog.records if getattr(r, "path", "") == "/favicon.ico"]
+    assert asked_for_icon == []
