@@ -48,6 +48,8 @@ SHAPING_TEMPLATES = (
     "articles/_notices.html",
     "articles/_change_log.html",
     "references/_reference_list.html",
+    "images/_figure.html",
+    "images/_picture.html",
 )
 # The code that shapes them, by module name: this module, the JSON-LD, the template filters,
 # the models' methods and ordering (disclosure wording, URLs, the order of references), and the
@@ -62,6 +64,7 @@ SHAPING_MODULES = (
     "articles.urls",
     "newsroom.urls",
     "newsroom.converters",
+    "images.models",
 )
 
 
@@ -88,6 +91,7 @@ def render_page_parts(article, references, tags, public_changes=()) -> dict:
             structured_data.news_article(article, absolute, tags, references, public_changes),
             structured_data.breadcrumbs(article, absolute),
         ],
+        "share_image": share_image(article.lead_image),
     }
     return {
         "head_html": render_to_string(HEAD_TEMPLATE, context),
@@ -95,6 +99,21 @@ def render_page_parts(article, references, tags, public_changes=()) -> dict:
         "related_card_html": render_to_string(RELATED_CARD_TEMPLATE, context),
         "render_version": render_version(),
         "tag_ids": sorted(tag.pk for tag in tags),
+    }
+
+
+def share_image(image) -> dict | None:
+    """Return what social sites are told of the lead `image` (or None): its rendition made
+    for sharing, at an absolute URL."""
+    if image is None or not image.picture.fallback:
+        return None
+    rendition = image.picture.share
+    return {
+        "url": absolute(rendition.url),
+        "type": rendition.content_type,
+        "width": rendition.width,
+        "height": rendition.height,
+        "alt": image.alt_text,
     }
 
 
@@ -117,6 +136,7 @@ def render_version() -> str:
         settings.LANGUAGE_CODE,
         settings.TIME_ZONE,
         static("favicon.svg"),  # the publisher's logo in the JSON-LD
+        settings.MEDIA_URL,  # where the lead images' renditions are
     )
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:32]
 

@@ -88,6 +88,12 @@ def fresh_page_cache(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Store uploaded images and their renditions in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def commit_hooks_run_at_commit(monkeypatch):
     """Run on_commit hooks when the outermost transaction a test's code opens ends, as they
     run in production when it commits. (A test's own transaction, which keeps tests apart,
