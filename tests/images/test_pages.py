@@ -4,9 +4,11 @@ and share metadata; and pages that follow when the image is described anew."""
 
 import json
 import re
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.test import Client
 
 from articles.models import Article
@@ -210,3 +212,18 @@ def test_writers_cannot_change_the_picture_of_a_live_article(pictured, writer):
         image_update(actor=writer, image=pictured.lead_image, alt_text="Changed by a writer.")
 
     assert "Icebergs calving" in page(pictured.get_absolute_url())
+
+
+def test_the_demo_newsroom_has_pictures_credited_honestly(db, settings):
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())  # again: nothing new is stored
+
+    images = Image.objects.all()
+    assert images.count() == 6
+    assert {(image.credit, image.ai_generated) for image in images} == {
+        ("Illustration: Newsroom demo", False)
+    }
+    html = page("/")
+    lead_section = re.search(r'<section class="lead".*?</section>', html, flags=re.S)[0]
+    assert len(pictures(lead_section)) == 1
+    assert len(pictures(html)) >= 4
