@@ -289,3 +289,12 @@ def test_an_article_with_its_image_may_be_larger_than_other_requests(api, settin
     too_large = api.put("pipe-002", pictured(external_id="pipe-002", data=base64_picture(900, 600)))
     assert too_large.status_code == 413
     assert too_large["Content-Type"] == "application/problem+json"
+
+
+def test_publishing_keeps_the_lead_image(api):
+    assert api.put("pipe-001", {**pictured(), "status": "draft"}).status_code == 201
+
+    answer = api.post("/api/v1/articles/pipe-001/publish").json()
+
+    assert answer["article"]["state"] == "published"
+    assert answer["article"]["lead_image"]["alt"] == "A chart of scores."
