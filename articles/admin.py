@@ -30,6 +30,7 @@ from articles.rendering import (
 from articles.roles import LIVE_STATUSES, may_edit, may_publish
 from articles.slugs import has_letters_or_digits
 from feedback.stats import helpful_share, wilson_lower_bound_expression
+from images.article_admin import LeadImageAdmin, LeadImageFields
 from references.models import Reference
 
 
@@ -64,7 +65,7 @@ class WritesThroughServices:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ArticleAdminForm(ThisChangeFields, forms.ModelForm):
+class ArticleAdminForm(LeadImageFields, ThisChangeFields, forms.ModelForm):
     """The article form, with the fields about the change itself; the admin supplies its model
     and fields."""
 
@@ -241,7 +242,7 @@ class StageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin):
+class ArticleAdmin(LeadImageAdmin, EditorialAdminViews, WritesThroughServices, admin.ModelAdmin):
     form = ArticleAdminForm
     # get_list_display links the title column to each change form.
     list_display = ["title", "published", "stage", "helpfulness"]
@@ -476,6 +477,7 @@ class ArticleAdmin(EditorialAdminViews, WritesThroughServices, admin.ModelAdmin)
                 if f.cleaned_data and f.cleaned_data["DELETE"] and f.instance.pk
             ]
             references += [f.instance for f in kept]
+        form.save_lead_image(actor=request.user)
         write = services.article_update if change else services.article_create
         article = write(
             actor=request.user,

@@ -4,6 +4,8 @@
 against it and turns problems into messages that name the file, the article and the field.
 """
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from jsonschema import Draft202012Validator
 
 SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -36,6 +39,7 @@ class ArticleRecord:
     data: dict | None
     problem: ImportProblem | None = None
     whole_file: bool = False
+    folder: Path | None = None  # where its lead_image.file is read from
 
     @property
     def label(self) -> str:
@@ -163,4 +167,61 @@ def read_records(path: Path) -> Iterator[ArticleRecord]:
             problem = ImportProblem("must be a JSON object.")
             yield ArticleRecord(source, index, None, problem)
         else:
-            yield ArticleRecord(source, index, data, text_problem(data) or schema_problem(data))
+            problem = text_problem(data) or schema_problem(data)
+            yield ArticleRecord(source, index, data, problem, folder=path.parent)
+
+
+def lead_image_content(spec: dict, folder: Path | None) -> bytes:
+    """Return the bytes of the lead image `spec` gives: its `file`, read from `folder` (the
+    JSON file's), or its `data`, decoded from base64. Too large a file is refused unread."""
+    limit = settings.IMAGE_MAX_BYTES
+    if ("file" in spec) == ("data" in spec):
+        raise ImportProblem(
+            "give the image as file (a path relative to the JSON file) or as data (base64), "
+            "one of the two.",
+            field="lead_image",
+        )
+    if "data" in spec:
+        if len(spec["data"]) > (limit + 2) // 3 * 4 + 4:
+            raise ImportProblem(
+                f"the image is larger than {limit / 1024 / 1024:.1f} MB.", field="lead_image.data"
+            )
+        try:
+            return base64.b64decode(spec["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ImportProblem("is not base64.", field="lead_image.data") from None
+    if folder is None:
+        raise ImportProblem(
+            "the API cannot read files: send the image itself, base64-encoded, as lead_image.data.",
+            field="lead_image.file",
+        )
+    return _read_beside(spec["file"], folder, limit)
+
+
+def _read_beside(name: str, folder: Path, limit: int) -> bytes:
+    path = Path(name)
+    if path.is_absolute():
+        raise ImportProblem(
+            f"{name!r} is an absolute path: give it relative to the JSON file.",
+            field="lead_image.file",
+        )
+    resolved, root = (folder / path).resolve(), folder.resolve()
+    if not resolved.is_relative_to(root):
+        raise ImportProblem(f"{name!r} is outside the JSON file's folder.", field="lead_image.file")
+    try:
+        size = resolved.stat().st_size
+        if not resolved.is_file():
+            raise ImportProblem(f"{name!r} is not a file.", field="lead_image.file")
+        if size > limit:
+            raise ImportProblem(
+                f"{name!r} is {size / 1024 / 1024:.1f} MB; at most "
+                f"{limit / 1024 / 1024:.1f} MB is accepted.",
+                field="lead_image.file",
+            )
+        return resolved.read_bytes()
+    except FileNotFoundError:
+        raise ImportProblem(f"no such file: {name!r}.", field="lead_image.file") from None
+    except OSError as error:
+        raise ImportProblem(
+            f"cannot read {name!r}: {error.strerror}.", field="lead_image.file"
+        ) from None

@@ -130,11 +130,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Fetch what an article card shows, in a constant number of queries."""
-        return self.card_fields().prefetch_related("tags")
+        return self.card_fields().prefetch_related("tags", "lead_image__renditions")
 
     def card_fields(self):
         """Load the columns a card needs, not the body in its three forms."""
-        return self.select_related("section").defer(*LONG_FIELDS)
+        return self.select_related("section", "lead_image").defer(*LONG_FIELDS)
 
 
 def tags_in_use():
@@ -189,6 +189,15 @@ class Article(models.Model):
     tags = TaggableManager(through=TaggedArticle, blank=True)
     featured = models.BooleanField(
         default=False, help_text="The most recent featured article leads the newsroom page."
+    )
+    lead_image = models.ForeignKey(
+        "images.Image",
+        # An image an article shows cannot be deleted: its stored page would point at nothing.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        help_text="The picture at the top of its page and on its cards.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(

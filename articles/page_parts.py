@@ -48,6 +48,8 @@ SHAPING_TEMPLATES = (
     "articles/_notices.html",
     "articles/_change_log.html",
     "references/_reference_list.html",
+    "images/_figure.html",
+    "images/_picture.html",
 )
 # The code that shapes them, by module name: this module, the JSON-LD, the template filters,
 # the models' methods and ordering (disclosure wording, URLs, the order of references), and the
@@ -64,6 +66,7 @@ SHAPING_MODULES = (
     "articles.urls",
     "newsroom.urls",
     "newsroom.converters",
+    "images.models",
 )
 
 
@@ -102,9 +105,20 @@ def render_page_parts(article, references, tags, public_changes=()) -> dict:
 
 
 def share_image(article) -> dict:
-    """Describe the image social media show for the article: its share card."""
-    card, path = share_cards.article_card_and_path(article)
-    return share_cards.image(card, absolute(path))
+    """Describe the image social media show for the article: the rendition of its lead image
+    made for sharing, or else its share card."""
+    image = article.lead_image
+    if image is None or not image.picture.fallback:
+        card, path = share_cards.article_card_and_path(article)
+        return share_cards.image(card, absolute(path))
+    rendition = image.picture.share
+    return {
+        "url": absolute(rendition.url),
+        "type": rendition.content_type,
+        "width": rendition.width,
+        "height": rendition.height,
+        "alt": image.alt_text,
+    }
 
 
 def absolute(path: str) -> str:
@@ -127,6 +141,7 @@ def render_version() -> str:
         settings.TIME_ZONE,
         static("favicon.svg"),  # the publisher's logo in the JSON-LD
         share_cards.design_version(),  # the fonts and Pillow, in the share card's address
+        settings.MEDIA_URL,  # where the lead images' renditions are
     )
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:32]
 

@@ -26,6 +26,7 @@ EDITOR_PERMISSIONS = [
     ("webhooks", "delivery", ["view", "resend"]),
     ("webhooks", "attempt", ["view"]),
     ("delivery", "edgepurge", ["view"]),
+    ("images", "image", ["add", "change", "delete", "view"]),
 ]
 WRITER_PERMISSIONS = [
     ("articles", "article", ["add", "change", "view"]),
@@ -38,6 +39,7 @@ WRITER_PERMISSIONS = [
     ("editorial", "revision", ["view"]),
     ("editorial", "publicchange", ["view"]),
     ("editorial", "review", ["view"]),
+    ("images", "image", ["add", "change", "view"]),
 ]
 
 

@@ -60,6 +60,8 @@ def news_article(article, absolute, tags, references, public_changes=()) -> dict
             for reference in references
         ],
     }
+    if article.lead_image is not None and article.lead_image.picture.fallback:
+        data["image"] = image_object(article.lead_image, absolute)
     if corrections := [change for change in public_changes if change.is_prominent]:
         data["correction"] = [
             {
@@ -78,6 +80,24 @@ def news_article(article, absolute, tags, references, public_changes=()) -> dict
             + (" and edited by its newsroom" if article.origin == "assisted" else "")
         )
     return {key: value for key, value in data.items() if value not in (None, "", [])}
+
+
+def image_object(image, absolute) -> dict:
+    """Describe a lead image as a schema.org ImageObject, in its rendition made for sharing;
+    only an image flagged as AI-generated says how it was made."""
+    rendition = image.picture.share
+    data = {
+        "@type": "ImageObject",
+        "url": absolute(rendition.url),
+        "contentUrl": absolute(rendition.url),
+        "width": rendition.width,
+        "height": rendition.height,
+        "caption": image.caption or image.alt_text,
+        "creditText": image.credit,
+    }
+    if image.ai_generated:
+        data["digitalSourceType"] = IPTC_SOURCE_TYPES["pipeline"]
+    return {key: value for key, value in data.items() if value not in (None, "")}
 
 
 def breadcrumbs(article, absolute) -> dict:

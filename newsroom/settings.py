@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "newsroom.delivery",
     "newsroom.api",
     "webhooks",
+    "images",
     "ninja",  # its API docs page's scripts and styles, served from here (no CDN)
     "django_tasks",
     "django_tasks_db",
@@ -145,9 +146,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Files the site makes or receives (share cards under share-cards/); writable by the app. A
-# relative path is taken from the project folder.
-MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -158,6 +156,19 @@ STORAGES = {
         )
     },
 }
+
+# Uploaded images and their renditions, in the default storage: files under MEDIA_ROOT, served
+# at MEDIA_URL by images.views (README, "Images"). An absolute MEDIA_URL (a CDN, object storage)
+# is used in pages as it is, and this site serves no media. Share cards are stored there too
+# (under share-cards/), so the app must be able to write it. A relative path is taken from the
+# project folder.
+MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+if not MEDIA_URL.endswith("/"):
+    MEDIA_URL += "/"
+# The largest image accepted, in bytes and in pixels (a small file can decode to gigabytes).
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import io
 import itertools
 import os
 
@@ -9,10 +10,12 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils import timezone
+from PIL import Image as PILImage
 
 from articles.models import Article, Section
 from articles.roles import EDITORS, PIPELINE, WRITERS, ensure_groups
 from articles.services import article_create, section_save
+from images.services import image_create
 from newsroom.delivery import middleware as page_cache_middleware
 from newsroom.delivery import schedule
 from references.models import Reference
@@ -85,6 +88,12 @@ def fresh_page_cache(request, settings):
             break
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Store uploaded images and their renditions in a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(autouse=True)
@@ -184,3 +193,43 @@ def writer(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def picture_bytes(
+    width=2000,
+    height=1000,
+    *,
+    image_format="JPEG",
+    mode="RGB",
+    orientation=None,
+    camera=False,
+    colour=(200, 80, 40),
+) -> bytes:
+    """A picture made on the spot: `colour` with a dark top-left corner (so a turned picture
+    can be told apart), in `image_format`, with EXIF `orientation` and a camera's name if
+    asked for."""
+    fill = (*colour, 128) if mode == "RGBA" else colour
+    dark = (10, 10, 10, 255) if mode == "RGBA" else (10, 10, 10)
+    picture = PILImage.new(mode, (width, height), fill)
+    picture.paste(dark, (0, 0, width // 4, height // 4))
+    exif = PILImage.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    if camera:
+        exif[0x010F] = "Camera Maker"
+        exif[0x0110] = "Secret Model 3000"
+    buffer = io.BytesIO()
+    options = {"exif": exif.tobytes()} if len(exif) else {}
+    picture.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_image(db):
+    """Store an image (by the pipeline), 2000 × 1000 JPEG unless given other bytes."""
+
+    def make(content=None, **description):
+        fields = {"alt_text": "A red field with a dark corner."} | description
+        return image_create(actor=PIPELINE, file=content or picture_bytes(), **fields)
+
+    return make

@@ -4,6 +4,7 @@ import copy
 import dataclasses
 import datetime as dt
 from enum import StrEnum
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,12 +14,15 @@ from django.utils import timezone
 from articles.editorial import gates, recording
 from articles.editorial.models import PublicChange, Review, Revision
 from articles.editorial.recording import Edit
-from articles.importing import ImportProblem
+from articles.importing import ImportProblem, lead_image_content
 from articles.models import Article, Section
 from articles.roles import PIPELINE, Pipeline
 from articles.services.articles import TAG_NEEDS_A_LETTER, Stored, write
 from articles.services.site import section_save
 from articles.slugs import has_letters_or_digits, readable_slug
+from images import validation
+from images.models import Image
+from images.services import image_create
 from references.models import Reference
 
 ARTICLE_FIELDS = ["title", "dek", "body", "byline", "status", "featured", "published_at", "slug"]
@@ -31,6 +35,8 @@ PROVENANCE_FIELDS = [
 ]
 REFERENCE_FIELDS = ["number", "publisher", "title", "url", "accessed_at"]
 ONE_DAY = dt.timedelta(days=1)
+# The import's names of an image's description → the model's.
+LEAD_IMAGE_FIELDS = {"alt": "alt_text", "caption": "caption", "credit": "credit"}
 
 
 class ImportOutcome(StrEnum):
@@ -61,15 +67,21 @@ class Imported:
 
 
 def article_import(
-    *, data: dict, actor: Pipeline = PIPELINE, via: str = Revision.Via.IMPORT
+    *,
+    data: dict,
+    actor: Pipeline = PIPELINE,
+    via: str = Revision.Via.IMPORT,
+    folder: Path | None = None,
 ) -> Imported:
     """Create or update the article with `data["external_id"]`, with its references and tags.
 
     `data` has passed the import schema; `actor` is the pipeline, or one of its API clients
     (`via` the API). The whole article is written or nothing is: any problem raises
     ImportProblem naming the field. An article to be published that fails a publication gate
-    is stored in review instead (articles/editorial/gates.py).
+    is stored in review instead (articles/editorial/gates.py). A `lead_image.file` is read
+    from `folder` (the JSON file's); without one (the API) only `lead_image.data` is taken.
     """
+    lead_image = _lead_image(data["lead_image"], folder) if data.get("lead_image") else None
     with transaction.atomic():
         stored = Stored.load(Q(external_id=data["external_id"]))
         is_new = stored is None
@@ -91,6 +103,8 @@ def article_import(
                 stored.references if references is None else references,
                 stored.tag_names if tags is None else tags,
             )
+            if "lead_image" in data:
+                after = (*after[:-1], lead_image.state if lead_image else None)
             if before == after and not edit.change_kind:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
                 return Imported(ImportOutcome.UNCHANGED)
@@ -108,6 +122,8 @@ def article_import(
             held = gates.hold_failing(
                 article, kept if references is None else references, asks=asks
             )
+        if "lead_image" in data:
+            article.lead_image = lead_image.store(actor) if lead_image else None
         try:
             write(
                 actor=actor,
@@ -124,6 +140,45 @@ def article_import(
     return Imported(
         ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held, sent_back, judged
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadImage:
+    """A lead image as the import gives it: the picture, checked, and its description."""
+
+    picture: validation.Inspected
+    description: dict
+
+    @property
+    def state(self) -> tuple:
+        return (self.picture.digest, *self.description.values())
+
+    def store(self, actor: Pipeline) -> Image:
+        try:
+            return image_create(actor=actor, file=self.picture.content, **self.description)
+        except ValidationError as error:
+            raise _problem(error, prefix="lead_image") from None
+
+
+def _lead_image(spec: dict, folder: Path | None) -> LeadImage:
+    content = lead_image_content(spec, folder)
+    try:
+        picture = validation.inspect(content)
+    except ValidationError as error:
+        field = "lead_image.file" if "file" in spec else "lead_image.data"
+        where = f"{spec['file']!r}: " if "file" in spec else ""
+        raise ImportProblem(where + " ".join(error.messages), field=field) from None
+    description = {
+        model_name: spec.get(name, "").strip() for name, model_name in LEAD_IMAGE_FIELDS.items()
+    }
+    description["ai_generated"] = spec.get("ai_generated", False)
+    return LeadImage(picture, description)
+
+
+def _image_state(image: Image | None) -> tuple | None:
+    if image is None:
+        return None
+    return (image.digest, image.alt_text, image.caption, image.credit, image.ai_generated)
 
 
 def _asks_to_publish(data: dict, stored: Stored | None) -> bool:
@@ -298,6 +353,8 @@ def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
         field = ""
     elif field in ("change_kind", "change_text"):
         field = "change"
+    elif prefix == "lead_image":
+        field = {"alt_text": "alt"}.get(field, field)
     path = ".".join(part for part in (prefix, field) if part)
     return ImportProblem(" ".join(messages), field=path or "article", code=next(iter(codes), ""))
 
@@ -311,4 +368,5 @@ def _snapshot(article: Article, references: list[Reference], tags: list[str]) ->
     reference_rows = tuple(
         tuple(getattr(reference, name) for name in REFERENCE_FIELDS) for reference in references
     )
-    return (fields, article.section_id, reference_rows, frozenset(t.lower() for t in tags))
+    tag_names = frozenset(t.lower() for t in tags)
+    return (fields, article.section_id, reference_rows, tag_names, _image_state(article.lead_image))

@@ -345,7 +345,7 @@ def _article_body(request) -> dict:
             415, "Unsupported media type", "Send the article as application/json."
         )
     try:
-        data = parse_json(request.body.decode("utf-8"))
+        data = parse_json(_request_body(request).decode("utf-8"))
     except UnicodeDecodeError:
         raise problems.bad_request("The body is not UTF-8 text.") from None
     except json.JSONDecodeError as error:
@@ -362,6 +362,23 @@ def _article_body(request) -> dict:
     if problem is not None:
         raise problems.invalid(problem.message, field=problem.field)
     return data
+
+
+def _request_body(request) -> bytes:
+    """Return the body of a PUT: an article may carry its lead image in base64, so it may be
+    larger than other requests (DATA_UPLOAD_MAX_MEMORY_SIZE) by that image."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise problems.bad_request("The Content-Length header is not a number.") from None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None or length <= limit:
+        return request.body
+    if length > limit + (settings.IMAGE_MAX_BYTES + 2) // 3 * 4:
+        raise RequestDataTooBig("The request body is too large.")
+    body = request.read()  # the stream stops at Content-Length
+    request._body = body  # what `request.body` gives anyone reading it later
+    return body
 
 
 def _no_such_article(external_id: str) -> problems.Problem:

@@ -12,6 +12,7 @@ IMPORT_SCHEMA_NAMES = {
     "change": "ImportChange",
     "provenance": "ImportProvenance",
     "reference": "ImportReference",
+    "lead_image": "ImportLeadImage",
 }
 
 

@@ -32,6 +32,28 @@ class PublicChangeOut(Schema):
     published_at: str
 
 
+class RenditionOut(Schema):
+    url: str
+    type: str = Field(description="image/webp, image/jpeg or image/png.")
+    width: int
+    height: int
+
+
+class LeadImageOut(Schema):
+    alt: str
+    caption: str
+    credit: str
+    ai_generated: bool
+    width: int
+    height: int
+    sha256: str = Field(
+        description="The digest of the file: the same file sent again is this image."
+    )
+    renditions: list[RenditionOut] = Field(
+        description="WebP first, then JPEG (PNG for a picture with transparency), narrowest first."
+    )
+
+
 class ArticleOut(Schema):
     external_id: str | None
     title: str
@@ -46,6 +68,9 @@ class ArticleOut(Schema):
     featured: bool
     provenance: Provenance
     references: list[ReferenceOut]
+    lead_image: LeadImageOut | None = Field(
+        description="Sent as lead_image.data (base64) in the import format; shown as renditions."
+    )
     url: str = Field(description="The article's page (readers see it only while it is live).")
     state: str = Field(
         description="As readers experience it: draft, in_review, scheduled, published, "

@@ -1,6 +1,7 @@
 """The API's contract: its OpenAPI document and docs page, its errors, and the same results and
 messages as `import_articles` for the same input."""
 
+import base64
 import json
 
 import pytest
@@ -12,6 +13,17 @@ from referencing.jsonschema import DRAFT202012
 from articles.models import Article
 from tests.api.conftest import pipeline_article
 from tests.articles.test_import import run_import
+from tests.conftest import picture_bytes
+
+
+def base64_picture(width=640, height=360, **options) -> str:
+    return base64.b64encode(picture_bytes(width, height, **options)).decode()
+
+
+def pictured(**lead_image):
+    """A pipeline article with a lead image given as base64 data."""
+    image = {"data": base64_picture(), "alt": "A chart of scores.", "credit": "Chart: Newsroom"}
+    return pipeline_article(lead_image={**image, **lead_image})
 
 
 @pytest.fixture
@@ -52,6 +64,7 @@ def test_the_import_format_in_the_document_accepts_and_refuses_what_the_import_d
 
 
 def test_every_answer_matches_the_document(openapi, api):
+    api.put("pipe-002", pictured(external_id="pipe-002"))
     written = api.put("pipe-001", pipeline_article()).json()
     listed = api.get("/api/v1/articles/").json()
     revisions = api.get("/api/v1/articles/pipe-001/revisions").json()
@@ -126,6 +139,12 @@ BAD_ARTICLES = [
     pipeline_article(provenance={"quality_score": 3}),
     pipeline_article(published_at="0001-01-01T00:00:00+14:00"),
     pipeline_article(published_at="9999-12-31T23:59:59-14:00"),
+    pictured(data="not base64!"),
+    pictured(data=base64.b64encode(b"Only text, named nothing.").decode()),
+    pictured(data=base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"/>').decode()),
+    pictured(alt=" "),
+    pipeline_article(lead_image={"data": base64_picture()}),
+    pictured(file="chart.png"),
 ]
 
 
@@ -152,6 +171,9 @@ def test_bad_content_gets_the_message_and_field_the_import_gives(api, tmp_path, 
         pipeline_article(status="draft"),
         pipeline_article(body="Only [1].", references=pipeline_article()["references"][:1]),
         pipeline_article(provenance={"origin": "pipeline"}),
+        pictured(),
+        pictured(data=base64_picture(image_format="PNG", mode="RGBA"), ai_generated=True),
+        pipeline_article(lead_image=None),
     ],
 )
 def test_good_content_gets_the_outcome_and_message_the_import_gives(api, tmp_path, data):
@@ -221,3 +243,58 @@ def test_a_server_failure_in_the_api_is_a_problem_too(api, monkeypatch):
     assert response.status_code == 500
     assert response["Content-Type"] == "application/problem+json"
     assert "a bug" not in response.content.decode()
+
+
+def test_the_api_takes_the_lead_image_as_base64_and_shows_its_renditions(api):
+    answer = api.put("pipe-001", pictured(caption="Scores by model.")).json()
+
+    image = answer["article"]["lead_image"]
+    assert {key: image[key] for key in ("alt", "caption", "credit", "ai_generated")} == {
+        "alt": "A chart of scores.",
+        "caption": "Scores by model.",
+        "credit": "Chart: Newsroom",
+        "ai_generated": False,
+    }
+    assert (image["width"], image["height"]) == (640, 360)
+    assert [(r["type"], r["width"]) for r in image["renditions"]] == [
+        ("image/webp", 480),
+        ("image/webp", 640),
+        ("image/jpeg", 480),
+        ("image/jpeg", 640),
+    ]
+    for rendition in image["renditions"]:
+        assert rendition["url"].startswith("http://testserver/media/images/")
+        assert Client().get(rendition["url"]).status_code == 200
+    assert (
+        api.put("pipe-001", pictured(caption="Scores by model.")).json()["outcome"] == "unchanged"
+    )
+
+
+def test_the_api_cannot_read_files_beside_a_json(api):
+    response = api.put("pipe-001", pipeline_article(lead_image={"file": "a.jpg", "alt": "x"}))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "lead_image.file"
+    assert "send the image itself, base64-encoded" in response.json()["detail"]
+
+
+def test_an_article_with_its_image_may_be_larger_than_other_requests(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4000
+    data = pictured(data=base64_picture(900, 600))
+    assert len(json.dumps(data)) > 4000
+
+    assert api.put("pipe-001", data).status_code == 201
+
+    settings.IMAGE_MAX_BYTES = 1000
+    too_large = api.put("pipe-002", pictured(external_id="pipe-002", data=base64_picture(900, 600)))
+    assert too_large.status_code == 413
+    assert too_large["Content-Type"] == "application/problem+json"
+
+
+def test_publishing_keeps_the_lead_image(api):
+    assert api.put("pipe-001", {**pictured(), "status": "draft"}).status_code == 201
+
+    answer = api.post("/api/v1/articles/pipe-001/publish").json()
+
+    assert answer["article"]["state"] == "published"
+    assert answer["article"]["lead_image"]["alt"] == "A chart of scores."

@@ -185,10 +185,17 @@ def test_an_import_stores_the_page_and_the_tag_ids(db, tmp_path):
     assert "Re-measured" in html and ">Evaluation</a>" not in html
 
 
-def test_every_template_and_module_the_stored_parts_use_is_in_the_render_version(make_article):
+def test_every_template_and_module_the_stored_parts_use_is_in_the_render_version(
+    make_article, make_image
+):
     """A deploy that changes any template, code or URL pattern the stored parts come from
     changes the render version, so the articles show the change."""
-    article = make_article(origin=Article.Origin.PIPELINE, tags=["Ice"], references=[reference(1)])
+    article = make_article(
+        origin=Article.Origin.PIPELINE,
+        tags=["Ice"],
+        references=[reference(1)],
+        lead_image=make_image(caption="Ice.", credit="Photo: Test", ai_generated=True),
+    )
     used, ran, muted = [], set(), [0]
 
     def note(sender, template, **kwargs):

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         if problem is None:
             try:
                 with transaction.atomic():
-                    imported = article_import(data=record.data)
+                    imported = article_import(data=record.data, folder=record.folder)
                     if dry_run:
                         transaction.set_rollback(True)
                 style = self.style.WARNING if imported.is_held else self.style.SUCCESS

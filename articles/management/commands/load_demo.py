@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     now, earlier = EARLIER_WORDS[external_id]
                     first["body"] = first["body"].replace(now, earlier)
                 with transaction.atomic():
-                    article_import(data=first)
+                    article_import(data=first, folder=path.parent)
 
     def create_reader_votes(self):
         """Give the demo articles a few weeks of reader votes, so the feedback report has data."""

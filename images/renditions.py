@@ -1,0 +1,83 @@
+"""Make an image's renditions with Pillow, once, when it is stored: a few widths (never wider
+than the original), each in WebP and in JPEG (PNG for a picture with transparency), turned as
+its EXIF orientation says and without its metadata (camera, place, time).
+
+A rendition's file name carries the image's digest and its width, and a name is never given to
+other bytes: browsers and CDNs may keep them for ever (images.views).
+"""
+
+import io
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image as PILImage
+from PIL import ImageOps
+
+from images.models import Image, Rendition
+from images.validation import Inspected
+
+WIDTHS = (480, 800, 1200, 1600)
+EXTENSIONS = {
+    Rendition.Format.WEBP: "webp",
+    Rendition.Format.JPEG: "jpg",
+    Rendition.Format.PNG: "png",
+}
+SAVE_OPTIONS = {
+    Rendition.Format.WEBP: {"format": "WEBP", "quality": 80, "method": 4},
+    Rendition.Format.JPEG: {"format": "JPEG", "quality": 82, "optimize": True, "progressive": True},
+    Rendition.Format.PNG: {"format": "PNG", "optimize": True},
+}
+
+
+def widths_for(original_width: int) -> list[int]:
+    """The rendition widths of a picture `original_width` wide: each of WIDTHS it is wider
+    than, and its own width up to the widest."""
+    largest = min(original_width, WIDTHS[-1])
+    return [width for width in WIDTHS if width < largest] + [largest]
+
+
+def folder(digest: str) -> str:
+    return f"images/{digest[:2]}/{digest[:32]}"
+
+
+def make_renditions(image: Image, inspected: Inspected) -> list[Rendition]:
+    """Make, store and return (unsaved) the renditions of `image`, from its upload."""
+    with PILImage.open(io.BytesIO(inspected.content)) as source:
+        picture = ImageOps.exif_transpose(source)
+    picture = picture.convert("RGBA" if picture.has_transparency_data else "RGB")
+    transparent = picture.mode == "RGBA" and picture.getchannel("A").getextrema()[0] < 255
+    if not transparent:
+        picture = picture.convert("RGB")
+    fallback = Rendition.Format.PNG if transparent else Rendition.Format.JPEG
+    renditions = []
+    for width in widths_for(picture.width):
+        height = max(1, round(picture.height * width / picture.width))
+        resized = (
+            picture
+            if width == picture.width
+            else picture.resize((width, height), PILImage.Resampling.LANCZOS)
+        )
+        for rendition_format in (Rendition.Format.WEBP, fallback):
+            buffer = io.BytesIO()
+            resized.save(buffer, **SAVE_OPTIONS[rendition_format])  # no exif=, no metadata
+            name = f"{folder(image.digest)}/{width}w.{EXTENSIONS[rendition_format]}"
+            renditions.append(
+                Rendition(
+                    image=image,
+                    format=rendition_format,
+                    width=width,
+                    height=height,
+                    file=store(name, buffer.getvalue()),
+                )
+            )
+    return renditions
+
+
+def store(name: str, content: bytes) -> str:
+    """Store `content` as `name` exactly, replacing what a rolled-back write left there."""
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    stored = default_storage.save(name, ContentFile(content))
+    if stored != name:  # another writer stored the same picture at the same moment
+        default_storage.delete(stored)
+    return name

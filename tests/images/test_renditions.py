@@ -1,0 +1,118 @@
+"""Renditions: a few widths never wider than the original, WebP plus JPEG (PNG with
+transparency), turned upright and without metadata, made once when the image is stored and
+never again while pages are shown."""
+
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+from PIL import Image as PILImage
+
+from images import renditions
+from images.models import Rendition
+from tests.conftest import picture_bytes
+from tests.images.conftest import stored_files
+
+
+def opened(rendition: Rendition) -> PILImage.Image:
+    with default_storage.open(rendition.file.name) as handle:
+        picture = PILImage.open(io.BytesIO(handle.read()))
+        picture.load()
+    return picture
+
+
+def sizes(image, rendition_format):
+    return [
+        (rendition.width, rendition.height)
+        for rendition in image.renditions.filter(format=rendition_format).order_by("width")
+    ]
+
+
+def test_a_wide_picture_gets_four_widths_in_webp_and_jpeg(make_image):
+    image = make_image(picture_bytes(2400, 1200))
+
+    expected = [(480, 240), (800, 400), (1200, 600), (1600, 800)]
+    assert sizes(image, Rendition.Format.WEBP) == expected
+    assert sizes(image, Rendition.Format.JPEG) == expected
+    for rendition in image.renditions.all():
+        picture = opened(rendition)
+        assert picture.format == {"webp": "WEBP", "jpeg": "JPEG"}[rendition.format]
+        assert picture.size == (rendition.width, rendition.height)
+
+
+@pytest.mark.parametrize(
+    ("width", "widths"),
+    [(1000, [480, 800, 1000]), (300, [300]), (480, [480]), (1600, [480, 800, 1200, 1600])],
+)
+def test_a_picture_is_never_made_wider_than_it_is(make_image, width, widths):
+    image = make_image(picture_bytes(width, 200))
+
+    assert [w for w, _ in sizes(image, Rendition.Format.WEBP)] == widths
+
+
+def test_a_picture_with_transparency_falls_back_to_png(make_image):
+    image = make_image(picture_bytes(900, 600, image_format="PNG", mode="RGBA"))
+
+    formats = set(image.renditions.values_list("format", flat=True))
+    assert formats == {Rendition.Format.WEBP, Rendition.Format.PNG}
+    png = opened(image.renditions.get(format=Rendition.Format.PNG, width=480))
+    assert png.mode == "RGBA"
+
+
+def test_an_opaque_png_falls_back_to_jpeg(make_image):
+    image = make_image(picture_bytes(900, 600, image_format="PNG"))
+
+    formats = set(image.renditions.values_list("format", flat=True))
+    assert formats == {Rendition.Format.WEBP, Rendition.Format.JPEG}
+
+
+def test_the_exif_orientation_is_applied_and_the_metadata_dropped(make_image):
+    # Stored 1200 × 800 with the dark corner top left; orientation 6: turn it a quarter right.
+    image = make_image(picture_bytes(1200, 800, orientation=6, camera=True))
+
+    assert (image.width, image.height) == (800, 1200)
+    for rendition in image.renditions.all():
+        picture = opened(rendition)
+        assert picture.width < picture.height
+        assert not picture.getexif()
+        assert "exif" not in picture.info
+    upright = opened(image.renditions.get(format=Rendition.Format.JPEG, width=800))
+    top_right, top_left = upright.getpixel((790, 10)), upright.getpixel((10, 10))
+    assert max(top_right) < 60 < max(top_left)  # the dark corner went round with it
+
+
+def test_a_rendition_name_carries_the_image_digest_and_width(make_image):
+    image = make_image(picture_bytes(640, 480))
+
+    names = {rendition.file.name for rendition in image.renditions.all()}
+    folder = f"images/{image.digest[:2]}/{image.digest[:32]}"
+    assert names == {
+        f"{folder}/480w.webp",
+        f"{folder}/480w.jpg",
+        f"{folder}/640w.webp",
+        f"{folder}/640w.jpg",
+    }
+    assert not image.file.name.startswith(folder)  # the original, with its metadata, lies apart
+
+
+def test_pages_are_shown_without_pillow_or_writing_a_file(
+    make_article, make_image, settings, monkeypatch
+):
+    image = make_image(caption="A caption.")
+    article = make_article(lead_image=image)
+    make_article(lead_image=make_image(picture_bytes(900, 900)))
+    before = stored_files(settings)
+
+    def no_pillow(*args, **kwargs):
+        raise AssertionError("a page opened an image with Pillow")
+
+    monkeypatch.setattr(PILImage, "open", no_pillow)
+    monkeypatch.setattr(renditions, "make_renditions", no_pillow)
+    settings.PAGE_CACHE_SECONDS = 0  # every request renders its page
+    client = Client()
+    for _ in range(3):
+        for url in (article.get_absolute_url(), "/", f"/sections/{article.section.slug}/"):
+            assert client.get(url).status_code == 200
+
+    assert stored_files(settings) == before
