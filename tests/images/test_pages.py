@@ -106,13 +106,14 @@ def test_a_small_image_is_shared_at_its_own_width(make_article, make_image):
     assert image["url"].endswith("/700w.jpg") and image["width"] == 700
 
 
-def test_an_article_without_a_lead_image_claims_none(make_article):
+def test_an_article_without_a_lead_image_shows_none_and_shares_its_card(make_article):
     html = page(make_article().get_absolute_url())
 
     assert "<picture" not in html and "<figure" not in html
-    assert "og:image" not in html
     assert "image" not in json_ld(html)
-    assert '<meta name="twitter:card" content="summary">' in html
+    shared = re.search(r'<meta property="og:image" content="([^"]+)">', html)[1]
+    assert re.search(r"/share-card-[0-9a-f]{16}\.png$", shared)
+    assert f'<meta name="twitter:image" content="{shared}">' in html
 
 
 def test_the_lead_story_loads_first_and_cards_load_lazily(make_article, make_image):
