@@ -1,5 +1,5 @@
 """The article admin's editorial pages: an article's revisions, the comparison of two, restoring
-one, and the editors' review. Mixed into ArticleAdmin (articles/admin.py)."""
+one, and the editors' review. Mixed into ArticleAdmin (articles/admin/articles.py)."""
 
 import dataclasses
 
