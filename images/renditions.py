@@ -11,12 +11,14 @@ import io
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as PILImage
-from PIL import ImageOps
+from PIL import ImageMath, ImageOps
 
 from images.models import Image, Rendition
 from images.validation import Inspected
 
 WIDTHS = (480, 800, 1200, 1600)
+# Pillow's modes for 16-bit greyscale ("I" too: a PNG's greys may be read as 32-bit integers).
+SIXTEEN_BIT_GREY = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
 EXTENSIONS = {
     Rendition.Format.WEBP: "webp",
     Rendition.Format.JPEG: "jpg",
@@ -43,7 +45,7 @@ def folder(digest: str) -> str:
 def make_renditions(image: Image, inspected: Inspected) -> list[Rendition]:
     """Make, store and return (unsaved) the renditions of `image`, from its upload."""
     with PILImage.open(io.BytesIO(inspected.content)) as source:
-        picture = ImageOps.exif_transpose(source)
+        picture = eight_bit(ImageOps.exif_transpose(source))
     picture = picture.convert("RGBA" if picture.has_transparency_data else "RGB")
     transparent = picture.mode == "RGBA" and picture.getchannel("A").getextrema()[0] < 255
     if not transparent:
@@ -71,6 +73,20 @@ def make_renditions(image: Image, inspected: Inspected) -> list[Rendition]:
                 )
             )
     return renditions
+
+
+def eight_bit(picture: PILImage.Image) -> PILImage.Image:
+    """Return a 16-bit greyscale picture (a PNG's) as 8-bit greys, with its transparent grey
+    as transparency; Pillow's own conversion would clip every grey to black or white."""
+    if picture.mode not in SIXTEEN_BIT_GREY:
+        return picture
+    wide = picture.convert("I")
+    grey = wide.point(lambda value: value / 256).convert("L")
+    transparent = picture.info.get("transparency")
+    if not isinstance(transparent, int):
+        return grey
+    alpha = ImageMath.lambda_eval(lambda pixel: (pixel["value"] != transparent) * 255, value=wide)
+    return PILImage.merge("LA", (grey, alpha.convert("L")))
 
 
 def store(name: str, content: bytes) -> str:

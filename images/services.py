@@ -5,6 +5,7 @@ AI-generated flag) changes their stored page parts, which are rendered again at 
 pages and cards that show them are purged.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 
@@ -17,11 +18,13 @@ from django.utils import timezone
 from articles import changes
 from articles.models import Article
 from articles.page_parts import render_page_parts
-from articles.roles import Actor, may, may_edit
+from articles.roles import Actor, Operator, may, may_edit
 from images import renditions, validation
-from images.models import Image
+from images.models import Image, Rendition
 
 DESCRIPTION_FIELDS = ("alt_text", "caption", "credit", "ai_generated")
+# Where image_create stores files: the originals, and the renditions' folders.
+STORED_FOLDERS = ("originals", "images")
 
 
 @transaction.atomic
@@ -150,3 +153,44 @@ def original_name(digest: str) -> str:
 def _delete_files(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def media_prune(*, actor: Operator, older_than: dt.timedelta, dry_run: bool = False) -> list[str]:
+    """Delete the stored image files no image or rendition names (a write that rolled back,
+    a dry run of an import, a process killed mid-write) last written more than `older_than`
+    ago, and return their names.
+
+    Files are stored before their rows commit, so a file younger than that may belong to a
+    write still under way; a file stored again since it was listed is kept.
+    """
+    if not isinstance(actor, Operator):
+        raise PermissionDenied("Only the operator prunes stored files.")
+    cutoff = timezone.now() - older_than
+    named = {*Image.objects.values_list("file", flat=True)}
+    named |= {*Rendition.objects.values_list("file", flat=True)}
+    orphans = [
+        name
+        for folder in STORED_FOLDERS
+        for name in _files_under(folder)
+        if name not in named and default_storage.get_modified_time(name) < cutoff
+    ]
+    pruned = []
+    for name in orphans:
+        if Image.objects.filter(file=name).exists() or Rendition.objects.filter(file=name).exists():
+            continue  # stored and committed since the listing
+        if default_storage.get_modified_time(name) >= cutoff:
+            continue  # stored again since the listing, by a write that may yet commit
+        if not dry_run:
+            default_storage.delete(name)
+        pruned.append(name)
+    return pruned
+
+
+def _files_under(folder: str):
+    if not default_storage.exists(folder):
+        return
+    folders, files = default_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for inner in folders:
+        yield from _files_under(f"{folder}/{inner}")

@@ -22,6 +22,7 @@ ACCEPTED = "JPEG, PNG, WebP or GIF"
 # EXIF orientations that turn the picture a quarter: its width and height swap when shown.
 QUARTER_TURNS = {5, 6, 7, 8}
 EXIF_ORIENTATION = 0x0112
+MAX_TALLNESS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +77,9 @@ def inspect(content: bytes) -> Inspected:
             with PILImage.open(io.BytesIO(content), formats=list(ACCEPTED_FORMATS)) as picture:
                 image_format, (width, height) = picture.format, picture.size
                 _check_pixels(width, height)
-                orientation = picture.getexif().get(EXIF_ORIENTATION)
+                if picture.getexif().get(EXIF_ORIENTATION) in QUARTER_TURNS:
+                    width, height = height, width
+                _check_shape(width, height)
                 picture.load()
     except ValidationError:
         raise
@@ -88,8 +91,6 @@ def inspect(content: bytes) -> Inspected:
         raise ValidationError(
             "The image is damaged or incomplete: export it again.", code="damaged"
         ) from None
-    if orientation in QUARTER_TURNS:
-        width, height = height, width
     return Inspected(
         content=content,
         digest=hashlib.sha256(content).hexdigest(),
@@ -102,6 +103,17 @@ def inspect(content: bytes) -> Inspected:
 def _check_pixels(width: int, height: int) -> None:
     if width * height > settings.IMAGE_MAX_PIXELS:
         raise _too_many_pixels(width, height)
+
+
+def _check_shape(width: int, height: int) -> None:
+    # WebP, which every picture is offered in, holds at most 16,383 pixels a side: a picture
+    # at most MAX_TALLNESS times as tall as wide fits at every rendition width (1600 at most).
+    if height > MAX_TALLNESS * width:
+        raise ValidationError(
+            f"The image is too tall for its width ({width} × {height}): at most "
+            f"{MAX_TALLNESS} times as tall as it is wide is accepted.",
+            code="too_tall",
+        )
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:

@@ -278,6 +278,18 @@ def test_the_api_cannot_read_files_beside_a_json(api):
     assert "send the image itself, base64-encoded" in response.json()["detail"]
 
 
+def test_a_picture_too_tall_for_its_width_is_a_422_naming_the_field(api):
+    response = api.put("pipe-001", pictured(data=base64_picture(1, 20_000, image_format="PNG")))
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "lead_image.data"
+    assert response.json()["detail"] == (
+        "The image is too tall for its width (1 × 20000): at most 10 times as tall as it is "
+        "wide is accepted."
+    )
+    assert not Article.objects.exists()
+
+
 def test_an_article_with_its_image_may_be_larger_than_other_requests(api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4000
     data = pictured(data=base64_picture(900, 600))

@@ -116,3 +116,34 @@ def test_pages_are_shown_without_pillow_or_writing_a_file(
             assert client.get(url).status_code == 200
 
     assert stored_files(settings) == before
+
+
+def sixteen_bit_grey_png(level: int, **options) -> bytes:
+    """A 640 × 480 PNG of one grey, 16 bits a pixel (scanners and scientific cameras make
+    them), its left half black; `level` is out of 65,535."""
+    picture = PILImage.new("I;16", (640, 480), level)
+    picture.paste(PILImage.new("I;16", (320, 480), 0), (0, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
+
+
+def test_a_16_bit_greyscale_png_keeps_its_greys(make_image):
+    image = make_image(sixteen_bit_grey_png(0x4000))  # a quarter of full white
+
+    for rendition in image.renditions.all():
+        picture = opened(rendition).convert("RGB")
+        red, green, blue = picture.getpixel((picture.width - 10, 100))
+        assert red == green == blue
+        assert 60 <= red <= 68, rendition
+        assert picture.getpixel((10, 100)) == (0, 0, 0)
+
+
+def test_a_16_bit_greyscale_png_keeps_its_transparent_grey(make_image):
+    image = make_image(sixteen_bit_grey_png(0x4000, transparency=0))
+
+    assert {rendition.format for rendition in image.renditions.all()} == {"webp", "png"}
+    picture = opened(image.renditions.get(format=Rendition.Format.PNG, width=480))
+    assert picture.mode == "RGBA"
+    assert picture.getpixel((10, 100))[3] == 0
+    assert picture.getpixel((470, 100))[3] == 255

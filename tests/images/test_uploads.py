@@ -100,6 +100,43 @@ def test_pixels_over_the_limit_are_refused(db, settings):
     assert "too many pixels (101 × 100): at most 0.01 million" in refusal(picture_bytes(101, 100))
 
 
+@pytest.mark.parametrize(("width", "height"), [(1, 20_000), (1000, 16_500)])
+def test_a_picture_too_tall_for_its_width_is_refused_and_nothing_stored(
+    db, settings, width, height
+):
+    # WebP, which every picture is offered in, holds at most 16,383 pixels a side.
+    message = refusal(png_bomb(width, height), name="strip.png")
+
+    assert message == (
+        f"The image is too tall for its width ({width} × {height}): at most 10 times as tall "
+        "as it is wide is accepted."
+    )
+    assert not Image.objects.exists()
+    assert not list(settings.MEDIA_ROOT.rglob("*.*"))
+
+
+def test_a_picture_ten_times_as_tall_as_wide_gets_every_rendition(make_image):
+    image = make_image(png_bomb(1700, 17_000))
+
+    assert sorted(image.renditions.values_list("width", "height")) == [
+        (480, 4800),
+        (480, 4800),
+        (800, 8000),
+        (800, 8000),
+        (1200, 12000),
+        (1200, 12000),
+        (1600, 16000),
+        (1600, 16000),
+    ]
+
+
+def test_a_long_strip_is_shown_at_every_width(make_image):
+    image = make_image(png_bomb(20_000, 1))
+
+    sizes = set(image.renditions.values_list("width", "height"))
+    assert sizes == {(480, 1), (800, 1), (1200, 1), (1600, 1)}
+
+
 def test_a_file_over_the_size_limit_is_refused_unread(db, settings):
     settings.IMAGE_MAX_BYTES = 1024
     upload = NeverRead("big.jpg", b"\xff\xd8" + b"\0" * 5000)
