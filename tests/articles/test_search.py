@@ -336,3 +336,15 @@ def test_relevance_pages_end_at_the_ranked_bound(client, make_article, monkeypat
     assert len(response.context["articles"]) == 5
     assert 'rel="next"' not in response.content.decode()
     assert client.get("/search/", {"q": "tapir", "page": 2}).status_code == 404
+
+
+def test_a_headline_match_outranks_a_text_full_of_the_word(client, make_article):
+    make_article(title="The quokka census", body="Counted.", published_at=_days_ago(3))
+    make_article(title="Standfirst", dek="A quokka appears.", published_at=_days_ago(2))
+    make_article(title="Notes", body="quokka " * 40, published_at=_days_ago(1))
+    titles, _ = results(client, q="quokka")
+    assert titles == ["The quokka census", "Standfirst", "Notes"]
+
+
+def _days_ago(days):
+    return timezone.now() - dt.timedelta(days=days)
