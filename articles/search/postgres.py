@@ -18,8 +18,7 @@ from articles.search.text import (
 # The weights of the vector's parts: text (C) 0.01, standfirst and tags (B) 0.1, title (A) 1.
 # ts_rank adds up a term's positions in order, each weight divided by the square of its place,
 # which stays under 1.65 times the largest weight: a title match outranks any number of matches
-# further down, and a standfirst or tag match any number in the text. One function reading
-# the vector once, where a separate title test read it (from its TOAST table) a second time.
+# further down, and a standfirst or tag match any number in the text.
 WEIGHTS = [0.0, 0.01, 0.1, 1.0]  # D, C, B, A
 
 
