@@ -1,6 +1,6 @@
 """Keep each article's search vector in its table row on PostgreSQL (storage MAIN), not in the
 TOAST table beside it, where search read it with an index lookup per article: ranking the
-1,000 newest matches of a search took 7–10 ms that way and about 1 ms from the row
+1,000 newest matches of a search took 2.5–6.5 ms that way and about 1 ms from the row
 (bench/README.md, "Search"). The longer fields (the body in its forms, the stored page parts)
 stay in the TOAST table."""
 
