@@ -1,4 +1,4 @@
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -17,7 +17,15 @@ from taggit.models import Tag
 from articles import page_parts, share_cards
 from articles.models import BODY_FIELDS, Article, Page, Section, tags_in_use, tags_with_counts
 from articles.related import related_articles
-from articles.search import MAX_QUERY_LENGTH, clean_query, search, snippet
+from articles.search import (
+    MAX_QUERY_LENGTH,
+    Order,
+    SearchPaginator,
+    clean_query,
+    parse_order,
+    search,
+    snippets,
+)
 
 
 class PublishedArticleListMixin:
@@ -67,35 +75,54 @@ class SectionArticleListView(PublishedArticleListMixin, ListView):
 
 
 class SearchView(PublishedArticleListMixin, ListView):
-    """Full-text search; the section and tag filters narrow it down."""
+    """Full-text search, most relevant or newest first; the section and tag filters narrow it."""
 
     template_name = "articles/search.html"
+    results = None
 
     def get_queryset(self):
         self.query, self.query_shortened = clean_query(self.request.GET.get("q", ""))
+        self.order = parse_order(self.request.GET.get("order", ""))
         self.section_filter = self.request.GET.get("section", "")
         self.tag_filter = self.request.GET.get("tag", "")
         if not self.query:
             return Article.objects.none()
-        articles = super().get_queryset()
+        # Tags as a list of their own: read through each card's tag manager, twenty of them
+        # cost more than the search's queries.
+        articles = (
+            Article.objects.published()
+            .card_fields()
+            .prefetch_related(Prefetch("tags", to_attr="shown_tags"))
+        )
         if self.section_filter:
             articles = articles.filter(section__slug=self.section_filter)
         if self.tag_filter:
             articles = articles.filter(tags__slug=self.tag_filter)
-        return search(articles, self.query)
+        self.results = search(articles, self.query, self.order)
+        return self.results.articles
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if self.results is None:
+            return super().get_paginator(queryset, per_page, **kwargs)
+        return SearchPaginator(self.results, per_page, open_ended=self.order == Order.NEWEST)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for article in context["articles"]:
-            article.snippet = snippet(article, self.query)
+        if self.results is not None:
+            found = snippets(context["articles"], self.query)
+            for article in context["articles"]:
+                article.snippet = found.get(article.pk, "")
         context.update(
             query=self.query,
             query_shortened=self.query_shortened,
             max_query_length=MAX_QUERY_LENGTH,
+            order=self.order,
+            orders=Order.choices,
+            results=self.results,
             section_filter=self.section_filter,
             tag_filter=self.tag_filter,
-            sections=Section.objects.all(),
-            tags=tags_in_use(),
+            sections=Section.objects.values_list("slug", "name"),
+            tags=tags_in_use().values_list("slug", "name"),
         )
         return context
 

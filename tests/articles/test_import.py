@@ -326,7 +326,8 @@ def test_imported_article_page_shows_its_parts(client, db, tmp_path):
     assert "Models, measured" in html
     assert "January 5, 2026" in html
     assert "autonomous pipeline — multi-source verified and quality-scored." in html
-    assert "[3]</span>\n      Pub 3 — <cite>Title 3</cite>" in html
+    source = '<span class="reference-list__source">Pub 3 — <cite>Title 3</cite>'
+    assert f"[3]</span>\n      {source}" in html
 
 
 # The schema file and the demo newsroom

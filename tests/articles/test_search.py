@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from articles import search
 from articles.models import Article
 from articles.roles import PIPELINE
 from articles.services import article_update
@@ -98,16 +99,18 @@ def test_snippet_highlights_the_match_and_escapes_the_text(client, make_article)
     assert "<script>alert(1)" not in html  # escaped (SQLite) or left out by ts_headline
 
 
-def test_results_paginate_and_keep_the_query(client, make_article):
+def test_results_paginate_and_keep_the_query_and_order(client, make_article):
     for index in range(23):
         make_article(title=f"Giraffe story {index}")
-    first = client.get("/search/", {"q": "giraffe"})
+    first = client.get("/search/", {"q": "giraffe", "order": "newest"})
     assert len(first.context["articles"]) == 20
     html = first.content.decode()
     assert "23 results for “giraffe”" in html
-    assert 'href="?q=giraffe&amp;page=2"' in html
-    second = client.get("/search/", {"q": "giraffe", "page": 2})
+    assert "Page 1 of 2" in html
+    assert 'href="?q=giraffe&amp;order=newest&amp;page=2"' in html
+    second = client.get("/search/", {"q": "giraffe", "order": "newest", "page": 2})
     assert len(second.context["articles"]) == 3
+    assert 'href="?q=giraffe&amp;order=newest&amp;page=1"' in second.content.decode()
 
 
 def test_empty_query_shows_the_form_and_no_results(client, corpus):
@@ -182,13 +185,16 @@ def test_unknown_filters_give_no_results_not_errors(client, corpus, filters):
         assert list(response.context["articles"]) == []
 
 
+@pytest.mark.parametrize("order", ["relevance", "newest"])
 @pytest.mark.parametrize("matches", [2, 25])
-def test_search_query_count_is_constant(client, make_article, django_assert_num_queries, matches):
+def test_search_query_count_is_constant(
+    client, make_article, django_assert_num_queries, matches, order
+):
     for index in range(matches):
         make_article(title=f"Okapi {index}", tags=["a", "b"])
-    # count, page, page's tags, section filter list, tag filter list, section navigation
-    with django_assert_num_queries(6):
-        client.get("/search/", {"q": "okapi"})
+    # count, page, page's tags, page's snippets, section and tag filter lists, section navigation
+    with django_assert_num_queries(7):
+        client.get("/search/", {"q": "okapi", "order": order})
 
 
 def test_every_page_has_the_search_box(client, make_article):
@@ -221,3 +227,124 @@ def test_renaming_a_tag_in_the_admin_updates_search(client, editor_client, make_
     )
     assert response.status_code == 302
     assert results(client, q="aardvark")[0] == ["Tagged"]
+
+
+@pytest.fixture
+def story(make_article, make_section):
+    """A story told over four days: the oldest article is about it, the newer ones mention it."""
+    section = make_section(slug="science")
+    now = timezone.now()
+
+    def add(title, days, **fields):
+        return make_article(
+            title=title,
+            section=section,
+            dek="",
+            published_at=now - dt.timedelta(days=days, hours=1),
+            **fields,
+        )
+
+    return [
+        add("Mention one day ago", 1, body="The narwhal came up in passing."),
+        add("Mention two days ago", 2, body="Another narwhal aside."),
+        add("Mention three days ago", 3, body="A narwhal, briefly."),
+        add("The narwhal, explained", 4, body="All about the narwhal."),
+    ]
+
+
+def test_relevance_is_the_default_order_and_puts_the_headline_match_first(client, story):
+    titles, response = results(client, q="narwhal")
+    assert titles[0] == "The narwhal, explained"
+    assert titles[1:] == ["Mention one day ago", "Mention two days ago", "Mention three days ago"]
+    assert '<option value="relevance" selected>Most relevant</option>' in response.content.decode()
+
+
+def test_newest_order_puts_the_latest_match_first(client, story):
+    titles, response = results(client, q="narwhal", order="newest")
+    assert titles == [
+        "Mention one day ago",
+        "Mention two days ago",
+        "Mention three days ago",
+        "The narwhal, explained",
+    ]
+    assert '<option value="newest" selected>Newest first</option>' in response.content.decode()
+
+
+@pytest.mark.parametrize("order", ["oldest", "", "RELEVANCE", "newest'--"])
+def test_an_unknown_order_falls_back_to_relevance(client, story, order):
+    titles, response = results(client, q="narwhal", order=order)
+    assert titles[0] == "The narwhal, explained"
+    assert '<option value="relevance" selected>' in response.content.decode()
+
+
+def test_the_order_is_a_control_of_the_search_form(client, story):
+    html = client.get("/search/").content.decode()
+    assert '<label for="search-order">Order</label>' in html
+    assert '<select id="search-order" name="order">' in html
+
+
+def test_relevance_ranks_only_the_newest_matches_and_says_so(client, story, monkeypatch):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 3)
+    titles, response = results(client, q="narwhal")
+    # The headline match is the oldest of four: beyond the three newest that relevance ranks.
+    assert titles == ["Mention one day ago", "Mention two days ago", "Mention three days ago"]
+    html = response.content.decode()
+    assert "More than 3 results for “narwhal”: the most relevant of the newest 3 first." in html
+    assert "Choose “Newest first” to go through every one." in html
+
+
+def test_newest_order_reaches_matches_beyond_the_ranked_bound(client, story, monkeypatch):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 3)
+    titles, response = results(client, q="narwhal", order="newest")
+    assert titles[-1] == "The narwhal, explained"
+    assert len(titles) == 4
+    html = response.content.decode()
+    assert "More than 3 results for “narwhal”." in html
+    assert "the most relevant of the newest" not in html
+
+
+def test_newest_order_pages_on_past_the_count_bound(
+    client, make_article, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 5)
+    for index in range(23):
+        make_article(
+            title=f"Tapir {index}", published_at=timezone.now() - dt.timedelta(hours=index + 1)
+        )
+    with django_assert_num_queries(7):
+        first = client.get("/search/", {"q": "tapir", "order": "newest"})
+    html = first.content.decode()
+    assert [article.title for article in first.context["articles"]][:2] == ["Tapir 0", "Tapir 1"]
+    assert "More than 5 results for “tapir”." in html
+    assert '<span aria-current="page">Page 1</span>' in html  # the number of pages is not known
+    assert 'href="?q=tapir&amp;order=newest&amp;page=2"' in html
+    second = client.get("/search/", {"q": "tapir", "order": "newest", "page": 2})
+    assert [article.title for article in second.context["articles"]] == [
+        "Tapir 20",
+        "Tapir 21",
+        "Tapir 22",
+    ]
+    assert 'rel="next"' not in second.content.decode()
+    assert client.get("/search/", {"q": "tapir", "order": "newest", "page": 3}).status_code == 404
+
+
+def test_relevance_pages_end_at_the_ranked_bound(client, make_article, monkeypatch):
+    monkeypatch.setattr(search, "RANKED_MATCHES", 5)
+    for index in range(23):
+        make_article(title=f"Tapir {index}")
+    response = client.get("/search/", {"q": "tapir"})
+    assert len(response.context["articles"]) == 5
+    assert 'rel="next"' not in response.content.decode()
+    assert client.get("/search/", {"q": "tapir", "page": 2}).status_code == 404
+
+
+def test_a_headline_match_outranks_a_text_full_of_the_word(client, make_article):
+    make_article(title="The quokka census", body="Counted.", published_at=_days_ago(3))
+    make_article(title="Standfirst", dek="A quokka appears.", published_at=_days_ago(2))
+    make_article(title="Notes", body="quokka " * 40, published_at=_days_ago(1))
+    titles, _ = results(client, q="quokka")
+    assert titles == ["The quokka census", "Standfirst", "Notes"]
+
+
+def _days_ago(days):
+    return timezone.now() - dt.timedelta(days=days)

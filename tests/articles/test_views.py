@@ -207,7 +207,8 @@ def test_article_page_shows_every_element_in_order(client, full_article):
             '<h2 id="the-start">The start</h2>',
             '<a href="#ref-1" title="Attention Is All You Need"',
             '<li id="ref-1"',
-            "[1]</span>\n      arXiv — <cite>Attention Is All You Need</cite> —",
+            '[1]</span>\n      <span class="reference-list__source">arXiv — '
+            "<cite>Attention Is All You Need</cite> —",
             'href="https://example.org/source-1"',
             'id="tags-heading"',
             'id="share-heading"',
