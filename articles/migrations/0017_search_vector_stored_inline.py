@@ -27,6 +27,6 @@ def store_out_of_line(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0015_article_body_signature")]
+    dependencies = [("articles", "0016_article_lead_image")]
 
     operations = [migrations.RunPython(store_inline, store_out_of_line, elidable=False)]
