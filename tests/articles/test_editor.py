@@ -212,6 +212,37 @@ def test_citation_problems_are_shown_at_the_body_field_by_line(editor_client, ma
     assert not Article.objects.exists()
 
 
+def test_a_reference_with_an_error_does_not_hide_the_bodys_citation_problems(
+    editor_client, make_section
+):
+    """One save names everything to fix: a bad reference and the citations nothing answers."""
+    body = "First claim [1].\n\nA second claim [7]."
+    response = editor_client.post(
+        reverse("admin:articles_article_add"),
+        article_form(
+            make_section(), body=body, references=[reference(1, url="javascript:alert(1)")]
+        ),
+    )
+    html = response.content.decode()
+    assert "Enter a full http:// or https:// address." in html
+    assert body_errors(html) == ["Line 3 cites [7], but there is no reference with that number."]
+    assert "The body cites [7]: add it here, or change the citation" in html
+    assert not Article.objects.exists()
+
+
+def test_citation_lines_count_the_blank_lines_the_body_starts_with(editor_client, make_section):
+    """The Body field shows the text as posted, blank first lines too; so do the line numbers."""
+    body = "\r\n\r\nFirst claim [1].\r\n\r\nA second claim [7]."
+    response = editor_client.post(
+        reverse("admin:articles_article_add"),
+        article_form(make_section(), body=body, references=[reference(1)]),
+    )
+    message = "Line 5 cites [7], but there is no reference with that number."
+    html = response.content.decode()
+    assert body_errors(html) == [message]
+    assert html.count(message) == 2  # at the Body field and in the preview
+
+
 def test_form_with_errors_previews_what_was_posted(editor_client, make_section):
     response = editor_client.post(
         reverse("admin:articles_article_add"),
