@@ -19,14 +19,20 @@
       running = controller;
       fetch(host.dataset.previewUrl, {
         method: "POST",
-        body: new FormData(form),
+        body: formWithoutFiles(form),
         credentials: "same-origin",
+        // The admin answers a request without a session with a redirect to its login page,
+        // which must not land in the pane.
+        redirect: "manual",
         signal: controller.signal,
       })
         .then(function (response) {
           return response.text().then(function (text) {
             if (controller !== running) return;
-            if (response.ok) {
+            if (response.type === "opaqueredirect") {
+              status.textContent = "You are logged out, so the preview stopped. Log in again " +
+                "in another tab before you save, or this form’s changes are lost.";
+            } else if (response.ok) {
               page.innerHTML = text;
               status.textContent = "";
             } else {
@@ -66,6 +72,26 @@
       }
     });
     if (body.value.trim()) refresh(); // the references may differ from those it was opened with
+  }
+
+  function formWithoutFiles(form) {
+    // The preview reads the text; a picture being chosen is uploaded once, when the form saves.
+    var data = new FormData(form);
+    Array.from(data.keys()).forEach(function (name) {
+      if (data.getAll(name).some(function (value) { return value instanceof File; })) {
+        data.delete(name);
+      }
+    });
+    return data;
+  }
+
+  function followAdminTheme(host) {
+    // The admin's theme button sets <html data-theme>; the pane's stylesheet reads it on
+    // the host (admin-preview.css), as the shadow root cannot see the page's attributes.
+    var html = document.documentElement;
+    function follow() { host.dataset.theme = html.dataset.theme || "auto"; }
+    follow();
+    new MutationObserver(follow).observe(html, { attributes: true, attributeFilter: ["data-theme"] });
   }
 
   function shadowFromTemplate(host) {
@@ -144,6 +170,7 @@
     var body = document.getElementById("id_body");
     if (!host || !body || !window.fetch) return;
     var form = host.closest("form");
+    followAdminTheme(host);
     setUpPreview(form, host, body);
     setUpCiteButtons(form, body);
   });

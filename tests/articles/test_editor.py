@@ -1,6 +1,7 @@
 """The article editor in the admin: its live preview, and citation problems at the Body field."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -270,3 +271,26 @@ def test_writer_reads_a_published_article_and_its_references_without_a_preview(
     assert 'name="references-0-title"' not in html
     assert "data-preview-url" not in html
     assert "reference-cite" not in html
+
+
+CSS = Path(__file__).resolve().parents[2] / "static" / "css"
+
+
+def palette(css: str, selector: str) -> dict[str, str]:
+    """Return the colour variables the first rule for `selector` sets in `css`."""
+    start = css.index(selector + " {") + len(selector) + 2
+    rule = css[start : css.index("}", start)]
+    return dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]+)", rule))
+
+
+def test_the_preview_themes_use_the_public_pages_palettes():
+    """A theme chosen in the admin gives the preview the colours readers get in that theme."""
+    site = (CSS / "site.css").read_text()
+    preview = (CSS / "admin-preview.css").read_text()
+    light, dark = (
+        palette(site, ":root, :host"),
+        palette(site.split("prefers-color-scheme: dark")[1], ":root, :host"),
+    )
+    assert light and dark and light != dark
+    assert palette(preview, ':host([data-theme="light"])') == light
+    assert palette(preview, ':host([data-theme="dark"])') == dark
