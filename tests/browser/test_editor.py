@@ -218,3 +218,19 @@ def test_the_preview_follows_the_theme_chosen_in_the_admin(add_form, axe_violati
     toggle.click()  # auto (dark) → light
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
     assert preview_background(page) == light
+
+
+def test_on_a_phone_the_change_form_shows_the_whole_lead_image(page, live_server, demo_newsroom):
+    article = Article.objects.exclude(lead_image=None).order_by("pk").first()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + reverse("admin:articles_article_change", args=[article.pk]))
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    picture = page.locator(".field-lead_image_preview img")
+    picture.scroll_into_view_if_needed()
+    box = picture.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    natural = picture.evaluate("img => img.naturalWidth / img.naturalHeight")
+    assert box["width"] / box["height"] == pytest.approx(natural, rel=0.02)  # scaled, not cut
+    assert not scrolls_sideways(page)
