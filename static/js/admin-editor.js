@@ -10,8 +10,18 @@
     var root = host.shadowRoot || shadowFromTemplate(host);
     var page = root.querySelector(".preview-page");
     var status = document.getElementById("article-preview-status");
+    var announcement = document.getElementById("article-preview-announcement");
+    var problems = problemsIn(page);
     var timer = null;
     var running = null;
+
+    function announceProblems() {
+      // Said when the citation problems change, not on every update: typing stays quiet.
+      var now = problemsIn(page);
+      if (now === problems) return;
+      problems = now;
+      announcement.textContent = "Preview: " + (now || "no problems with the citations now.");
+    }
 
     function refresh() {
       if (running) running.abort();
@@ -35,6 +45,7 @@
             } else if (response.ok) {
               page.innerHTML = text;
               status.textContent = "";
+              announceProblems();
             } else {
               status.textContent = response.status === 413 ? text
                 : "The preview could not be updated (error " + response.status + "); saving still works.";
@@ -72,6 +83,12 @@
       }
     });
     if (body.value.trim()) refresh(); // the references may differ from those it was opened with
+  }
+
+  function problemsIn(page) {
+    return Array.from(page.querySelectorAll(".preview-problems li"), function (item) {
+      return item.textContent.trim();
+    }).join(" ");
   }
 
   function formWithoutFiles(form) {

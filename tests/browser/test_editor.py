@@ -234,3 +234,26 @@ def test_on_a_phone_the_change_form_shows_the_whole_lead_image(page, live_server
     natural = picture.evaluate("img => img.naturalWidth / img.naturalHeight")
     assert box["width"] / box["height"] == pytest.approx(natural, rel=0.02)  # scaled, not cut
     assert not scrolls_sideways(page)
+
+
+def test_citation_problems_are_announced_politely_as_they_come_and_go(add_form):
+    page = add_form
+    body = page.locator("#id_body")
+    announcement = page.locator("#article-preview-announcement")
+    expect(announcement).to_have_attribute("role", "status")
+    body.fill("A claim [3].")
+    expect(announcement).to_have_text(
+        "Preview: Line 1 cites [3], but there is no reference with that number."
+    )
+    expect(body).to_be_focused()  # announced, not focused
+    page.locator("#id_references-0-number").fill("3")
+    expect(announcement).to_have_text("Preview: no problems with the citations now.")
+    page.evaluate(
+        "() => { window.announcements = 0; new MutationObserver(() => window.announcements++)"
+        ".observe(document.getElementById('article-preview-announcement'),"
+        " {childList: true, characterData: true, subtree: true}); }"
+    )
+    body.press("End")
+    body.type(" More.")  # typing on, with nothing new to say, says nothing
+    expect(page.locator("#article-preview .article__body")).to_contain_text("More.")
+    assert page.evaluate("window.announcements") == 0
