@@ -294,3 +294,17 @@ def test_the_preview_themes_use_the_public_pages_palettes():
     assert light and dark and light != dark
     assert palette(preview, ':host([data-theme="light"])') == light
     assert palette(preview, ':host([data-theme="dark"])') == dark
+
+
+@pytest.mark.parametrize("references", [1, 30])
+def test_the_change_form_reads_as_many_queries_however_many_references(
+    editor_client, make_article, django_assert_num_queries, references
+):
+    numbers = range(1, references + 1)
+    article = make_article(body=f"Claim [1-{references}].", references=map(reference, numbers))
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    editor_client.get(url)  # the session and the user's permissions, as on every admin page
+    with django_assert_num_queries(13):
+        response = editor_client.get(url)
+    rows = response.content.decode().count('class="inline-related reference-row')
+    assert rows == references + 2  # and a blank one, and the one "Add another" copies
