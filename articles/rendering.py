@@ -287,14 +287,16 @@ def format_numbers(numbers: set[int] | list[int]) -> str:
     return ", ".join(f"[{n}]" for n in sorted(numbers))
 
 
-def unresolved_citation_messages(rendered: RenderedBody, reference_numbers) -> list[str]:
+def unresolved_citation_messages(
+    rendered: RenderedBody, reference_numbers, *, lines_before: int = 0
+) -> list[str]:
     """Name each line of the body that cites a number none of `reference_numbers` is, in
-    line order."""
+    line order; `lines_before` counts lines the editor sees above the rendered text."""
     missing = rendered.cited_numbers - set(reference_numbers)
     by_line: dict[int | None, set[int]] = defaultdict(set)
     for number in missing:
         for line in rendered.citation_lines.get(number) or [None]:
-            by_line[line].add(number)
+            by_line[line if line is None else line + lines_before].add(number)
     messages = []
     for line in sorted(by_line, key=lambda line: (line is None, line or 0)):
         numbers = by_line[line]
@@ -306,6 +308,11 @@ def unresolved_citation_messages(rendered: RenderedBody, reference_numbers) -> l
         )
         messages.append(f"{where} {format_numbers(numbers)}, but {that}.")
     return messages
+
+
+def leading_line_count(text: str) -> int:
+    """Count the line breaks in the whitespace `text` starts with (which a form strips)."""
+    return len(NEWLINE.findall(text[: len(text) - len(text.lstrip())]))
 
 
 def uncited_message(numbers: set[int] | list[int]) -> str:

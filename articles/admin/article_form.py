@@ -9,6 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from articles.editorial.admin_forms import ThisChangeFields
 from articles.rendering import (
     format_numbers,
+    leading_line_count,
     read_body,
     unresolved_citation_messages,
 )
@@ -40,31 +41,44 @@ class ReferenceInlineFormSet(BaseInlineFormSet):
     citation_errors: list[str] = []
 
     def clean(self):
-        """Refuse a body that cites a number none of the kept references has."""
+        """Refuse a body that cites a number none of the kept references has.
+
+        The check runs even when a reference has an error of its own (a bad address), on the
+        numbers the rows hold, so one save names everything there is to fix.
+        """
+        missing_reference = self._missing_reference()
         super().clean()
-        if any(self.errors):
-            return
+        if missing_reference is not None:
+            raise missing_reference
+
+    def _missing_reference(self) -> ValidationError | None:
         numbers = [
             form.cleaned_data["number"]
             for form in self.forms
-            if form.cleaned_data
+            if getattr(form, "cleaned_data", None)
             and not form.cleaned_data.get("DELETE")
             and form.cleaned_data.get("number")
         ]
         body = read_body(self.instance.body)
-        self.citation_errors = unresolved_citation_messages(body, numbers)
+        # The Body field strips the blank lines it starts with, but shows them again with the
+        # errors: count lines as the editor sees them.
+        posted = self.data.get("body", "") if self.is_bound else ""
+        self.citation_errors = unresolved_citation_messages(
+            body, numbers, lines_before=leading_line_count(posted)
+        )
         missing = body.cited_numbers - set(numbers)
-        if missing:
-            raise ValidationError(
-                "The body cites %(numbers)s: add %(them)s here, or change the %(citations)s "
-                "at the Body field.",
-                code="missing_reference",
-                params={
-                    "numbers": format_numbers(missing),
-                    "them": "it" if len(missing) == 1 else "them",
-                    "citations": "citation" if len(missing) == 1 else "citations",
-                },
-            )
+        if not missing:
+            return None
+        return ValidationError(
+            "The body cites %(numbers)s: add %(them)s here, or change the %(citations)s "
+            "at the Body field.",
+            code="missing_reference",
+            params={
+                "numbers": format_numbers(missing),
+                "them": "it" if len(missing) == 1 else "them",
+                "citations": "citation" if len(missing) == 1 else "citations",
+            },
+        )
 
 
 class ReferenceInline(admin.StackedInline):

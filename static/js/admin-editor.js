@@ -10,8 +10,18 @@
     var root = host.shadowRoot || shadowFromTemplate(host);
     var page = root.querySelector(".preview-page");
     var status = document.getElementById("article-preview-status");
+    var announcement = document.getElementById("article-preview-announcement");
+    var problems = problemsIn(page);
     var timer = null;
     var running = null;
+
+    function announceProblems() {
+      // Said when the citation problems change, not on every update: typing stays quiet.
+      var now = problemsIn(page);
+      if (now === problems) return;
+      problems = now;
+      announcement.textContent = "Preview: " + (now || "no problems with the citations now.");
+    }
 
     function refresh() {
       if (running) running.abort();
@@ -19,16 +29,23 @@
       running = controller;
       fetch(host.dataset.previewUrl, {
         method: "POST",
-        body: new FormData(form),
+        body: formWithoutFiles(form),
         credentials: "same-origin",
+        // The admin answers a request without a session with a redirect to its login page,
+        // which must not land in the pane.
+        redirect: "manual",
         signal: controller.signal,
       })
         .then(function (response) {
           return response.text().then(function (text) {
             if (controller !== running) return;
-            if (response.ok) {
+            if (response.type === "opaqueredirect") {
+              status.textContent = "You are logged out, so the preview stopped. Log in again " +
+                "in another tab before you save, or this form’s changes are lost.";
+            } else if (response.ok) {
               page.innerHTML = text;
               status.textContent = "";
+              announceProblems();
             } else {
               status.textContent = response.status === 413 ? text
                 : "The preview could not be updated (error " + response.status + "); saving still works.";
@@ -66,6 +83,32 @@
       }
     });
     if (body.value.trim()) refresh(); // the references may differ from those it was opened with
+  }
+
+  function problemsIn(page) {
+    return Array.from(page.querySelectorAll(".preview-problems li"), function (item) {
+      return item.textContent.trim();
+    }).join(" ");
+  }
+
+  function formWithoutFiles(form) {
+    // The preview reads the text; a picture being chosen is uploaded once, when the form saves.
+    var data = new FormData(form);
+    Array.from(data.keys()).forEach(function (name) {
+      if (data.getAll(name).some(function (value) { return value instanceof File; })) {
+        data.delete(name);
+      }
+    });
+    return data;
+  }
+
+  function followAdminTheme(host) {
+    // The admin's theme button sets <html data-theme>; the pane's stylesheet reads it on
+    // the host (admin-preview.css), as the shadow root cannot see the page's attributes.
+    var html = document.documentElement;
+    function follow() { host.dataset.theme = html.dataset.theme || "auto"; }
+    follow();
+    new MutationObserver(follow).observe(html, { attributes: true, attributeFilter: ["data-theme"] });
   }
 
   function shadowFromTemplate(host) {
@@ -144,6 +187,7 @@
     var body = document.getElementById("id_body");
     if (!host || !body || !window.fetch) return;
     var form = host.closest("form");
+    followAdminTheme(host);
     setUpPreview(form, host, body);
     setUpCiteButtons(form, body);
   });

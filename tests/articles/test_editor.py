@@ -1,6 +1,7 @@
 """The article editor in the admin: its live preview, and citation problems at the Body field."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -212,6 +213,37 @@ def test_citation_problems_are_shown_at_the_body_field_by_line(editor_client, ma
     assert not Article.objects.exists()
 
 
+def test_a_reference_with_an_error_does_not_hide_the_bodys_citation_problems(
+    editor_client, make_section
+):
+    """One save names everything to fix: a bad reference and the citations nothing answers."""
+    body = "First claim [1].\n\nA second claim [7]."
+    response = editor_client.post(
+        reverse("admin:articles_article_add"),
+        article_form(
+            make_section(), body=body, references=[reference(1, url="javascript:alert(1)")]
+        ),
+    )
+    html = response.content.decode()
+    assert "Enter a full http:// or https:// address." in html
+    assert body_errors(html) == ["Line 3 cites [7], but there is no reference with that number."]
+    assert "The body cites [7]: add it here, or change the citation" in html
+    assert not Article.objects.exists()
+
+
+def test_citation_lines_count_the_blank_lines_the_body_starts_with(editor_client, make_section):
+    """The Body field shows the text as posted, blank first lines too; so do the line numbers."""
+    body = "\r\n\r\nFirst claim [1].\r\n\r\nA second claim [7]."
+    response = editor_client.post(
+        reverse("admin:articles_article_add"),
+        article_form(make_section(), body=body, references=[reference(1)]),
+    )
+    message = "Line 5 cites [7], but there is no reference with that number."
+    html = response.content.decode()
+    assert body_errors(html) == [message]
+    assert html.count(message) == 2  # at the Body field and in the preview
+
+
 def test_form_with_errors_previews_what_was_posted(editor_client, make_section):
     response = editor_client.post(
         reverse("admin:articles_article_add"),
@@ -239,3 +271,40 @@ def test_writer_reads_a_published_article_and_its_references_without_a_preview(
     assert 'name="references-0-title"' not in html
     assert "data-preview-url" not in html
     assert "reference-cite" not in html
+
+
+CSS = Path(__file__).resolve().parents[2] / "static" / "css"
+
+
+def palette(css: str, selector: str) -> dict[str, str]:
+    """Return the colour variables the first rule for `selector` sets in `css`."""
+    start = css.index(selector + " {") + len(selector) + 2
+    rule = css[start : css.index("}", start)]
+    return dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]+)", rule))
+
+
+def test_the_preview_themes_use_the_public_pages_palettes():
+    """A theme chosen in the admin gives the preview the colours readers get in that theme."""
+    site = (CSS / "site.css").read_text()
+    preview = (CSS / "admin-preview.css").read_text()
+    light, dark = (
+        palette(site, ":root, :host"),
+        palette(site.split("prefers-color-scheme: dark")[1], ":root, :host"),
+    )
+    assert light and dark and light != dark
+    assert palette(preview, ':host([data-theme="light"])') == light
+    assert palette(preview, ':host([data-theme="dark"])') == dark
+
+
+@pytest.mark.parametrize("references", [1, 30])
+def test_the_change_form_reads_as_many_queries_however_many_references(
+    editor_client, make_article, django_assert_num_queries, references
+):
+    numbers = range(1, references + 1)
+    article = make_article(body=f"Claim [1-{references}].", references=map(reference, numbers))
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    editor_client.get(url)  # the session and the user's permissions, as on every admin page
+    with django_assert_num_queries(13):
+        response = editor_client.get(url)
+    rows = response.content.decode().count('class="inline-related reference-row')
+    assert rows == references + 2  # and a blank one, and the one "Add another" copies

@@ -105,3 +105,24 @@ def test_narrower_windows_do_not_scroll_sideways(editor_page, live_server, path)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + path)
     assert sideways_overflow(page) <= 0
+
+
+def test_on_a_phone_each_article_shows_its_title_and_all_it_is_listed_with(
+    editor_page, live_server, axe_violations
+):
+    page = editor_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + ARTICLES)
+    assert sideways_overflow(page) <= 0
+    first_row = page.locator("#result_list tbody tr").first
+    for what, selector in AT_A_GLANCE.items():
+        box = first_row.locator(selector).bounding_box()
+        assert box is not None and box["width"] > 0, what
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, what
+    assert first_row.locator(".article-title").bounding_box()["width"] >= 250
+    assert first_row.bounding_box()["height"] <= 160  # a card, not a column of letters
+    expect(page.locator("#action-toggle")).to_be_visible()  # select all
+    for header in page.locator("#result_list thead th").all():
+        box = header.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, header.inner_text()
+    assert axe_violations(page) == []
