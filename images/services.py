@@ -166,8 +166,8 @@ def original_name(digest: str) -> str:
 
 def media_prune(*, actor: Operator, older_than: dt.timedelta, dry_run: bool = False) -> list[str]:
     """Delete the stored image files no image or rendition names (a write that rolled back,
-    a dry run of an import, a process killed mid-write) last written more than `older_than`
-    ago, and return their names.
+    a process killed mid-write) last written more than `older_than` ago, and return their
+    names.
 
     Files are stored before their rows commit, so a file younger than that may belong to a
     write still under way; a file stored again since it was listed is kept.
