@@ -129,9 +129,12 @@ def test_restoring_brings_back_the_lead_image_as_it_was(
         lead_image_alt="The second picture.",
     )
     assert editor_client.post(change_url(article), data).status_code == 302
+    confirmation = editor_client.get(restore_url(article, 1)).content.decode()
 
     response = editor_client.post(restore_url(article, 1), {"message": ""})
 
+    assert "tags, references, lead image and provenance." in confirmation
+    assert "<ins>The first picture.</ins>" in confirmation
     assert response.status_code == 302
     article = Article.objects.get(pk=article.pk)
     assert article.lead_image.digest == first.digest
