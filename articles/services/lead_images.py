@@ -47,7 +47,7 @@ class LeadImage:
 
 
 def settle(
-    actor: Actor, article: Article, stored_image_id: int | None, wanted: "LeadImage | None | Keep"
+    actor: Actor, article: Article, stored_image_id: int | None, wanted: LeadImage | None | Keep
 ) -> None:
     """Give `article`, being written by `actor` (who may write it), the lead image `wanted`
     says, saving a new or newly described image now, inside the write's transaction;

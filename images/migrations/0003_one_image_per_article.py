@@ -1,6 +1,6 @@
 """An image is one article's: an image several articles led with becomes one per article.
 
-The article that has led with it longest keeps it; each other gets an image of its own with the
+The oldest article (the first created) keeps it; each other gets an image of its own with the
 same description and the same stored files (nothing is written to storage, and no page
 changes). Then images of the same picture may share a digest.
 """
