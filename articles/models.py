@@ -190,14 +190,15 @@ class Article(models.Model):
     featured = models.BooleanField(
         default=False, help_text="The most recent featured article leads the newsroom page."
     )
-    lead_image = models.ForeignKey(
+    lead_image = models.OneToOneField(
         "images.Image",
         # An image an article shows cannot be deleted: its stored page would point at nothing.
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="articles",
-        help_text="The picture at the top of its page and on its cards.",
+        # One article's: its description changes only through that article's writes.
+        related_name="article",
+        help_text="The picture at the top of its page and on its cards, described for it.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(

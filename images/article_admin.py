@@ -1,5 +1,5 @@
 """The lead image's part of the article's admin form: upload, replace or remove the picture and
-describe it, in a fieldset of its own; the writes go through the image services."""
+describe it, in a fieldset of its own; the article's write stores what it says."""
 
 from django import forms
 from django.conf import settings
@@ -7,9 +7,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from articles.services.lead_images import KEEP, Keep, LeadImage
 from images import validation
 from images.models import Image
-from images.services import image_create, image_update
 
 FIELDS = {
     "lead_image_alt": "alt_text",
@@ -35,7 +35,8 @@ def _help(name: str) -> str:
 
 
 class LeadImageFields(forms.Form):
-    """The article form's lead image fields; `save_lead_image` stores what they say."""
+    """The article form's lead image fields; `lead_image_change` says what the article's
+    write does with its lead image."""
 
     lead_image_file = forms.FileField(
         label="Upload",
@@ -96,19 +97,17 @@ class LeadImageFields(forms.Form):
             )
         return cleaned_data
 
-    def save_lead_image(self, *, actor) -> None:
-        """Store the uploaded image or the current one's new description, or remove it, and
-        set the article's lead image (the article itself is written after this)."""
+    def lead_image_change(self) -> LeadImage | None | Keep:
+        """Return the lead image the article's write gives it: the uploaded picture or the
+        current one, described as the form says; None to remove it; KEEP if it has none."""
         if self.cleaned_data.get("lead_image_remove"):
-            self.instance.lead_image = None
-            return
+            return None
         description = {name: self.cleaned_data.get(field) for field, name in FIELDS.items()}
         if self.lead_image_upload is not None:
-            self.instance.lead_image = image_create(
-                actor=actor, file=self.lead_image_upload.content, **description
-            )
-        elif self.instance.lead_image_id:
-            image_update(actor=actor, image=self.instance.lead_image, **description)
+            return LeadImage(picture=self.lead_image_upload, **description)
+        if self.instance.lead_image_id:
+            return LeadImage(**description)
+        return KEEP
 
 
 class LeadImageAdmin:

@@ -1,7 +1,9 @@
 """Pictures that lead articles, each with its renditions: the sizes and formats pages offer.
 
-The uploaded file (the original, with its metadata) is kept but never linked; readers get the
-renditions, made once when the image is stored (images/renditions.py).
+An image is one article's use of a picture: its description (alt text, caption, credit, the
+AI-generated flag) is that article's, changed only by the article's writes. Images of the same
+file (the same digest) share its stored files: the original, kept but never linked, and the
+renditions readers get, made once when the file is first stored (images/renditions.py).
 """
 
 import dataclasses
@@ -18,6 +20,8 @@ SHARE_WIDTH = 1200
 
 
 class Image(models.Model):
+    """A picture as one article shows it (or as the image library keeps it for none)."""
+
     file = models.FileField(
         editable=False, max_length=200, help_text="The file as uploaded; never shown to readers."
     )
@@ -45,16 +49,18 @@ class Image(models.Model):
     height = models.PositiveIntegerField(editable=False, help_text="In pixels, as shown.")
     digest = models.CharField(
         max_length=64,
-        unique=True,
         editable=False,
-        help_text="SHA-256 of the file: the same file uploaded again is this image.",
+        help_text="SHA-256 of the file: images of the same file share its stored files.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["-created_at", "-id"], name="image_created_idx")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="image_created_idx"),
+            models.Index(fields=["digest"], name="image_digest_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(alt_text=""), name="image_alt_text_not_blank"),
         ]

@@ -1,17 +1,19 @@
 """Make an image's renditions with Pillow, once, when it is stored: a few widths (never wider
 than the original), each in WebP and in JPEG (PNG for a picture with transparency), turned as
-its EXIF orientation says and without its metadata (camera, place, time).
+its EXIF orientation says, in sRGB (from the colour profile it embeds) and without its metadata
+(camera, place, time).
 
 A rendition's file name carries the image's digest and its width, and a name is never given to
 other bytes: browsers and CDNs may keep them for ever (images.views).
 """
 
+import functools
 import io
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as PILImage
-from PIL import ImageMath, ImageOps
+from PIL import ImageCms, ImageMath, ImageOps
 
 from images.models import Image, Rendition
 from images.validation import Inspected
@@ -46,6 +48,7 @@ def make_renditions(image: Image, inspected: Inspected) -> list[Rendition]:
     """Make, store and return (unsaved) the renditions of `image`, from its upload."""
     with PILImage.open(io.BytesIO(inspected.content)) as source:
         picture = eight_bit(ImageOps.exif_transpose(source))
+        picture = in_srgb(picture, source.info.get("icc_profile"))
     picture = picture.convert("RGBA" if picture.has_transparency_data else "RGB")
     transparent = picture.mode == "RGBA" and picture.getchannel("A").getextrema()[0] < 255
     if not transparent:
@@ -87,6 +90,37 @@ def eight_bit(picture: PILImage.Image) -> PILImage.Image:
         return grey
     alpha = ImageMath.lambda_eval(lambda pixel: (pixel["value"] != transparent) * 255, value=wide)
     return PILImage.merge("LA", (grey, alpha.convert("L")))
+
+
+def in_srgb(picture: PILImage.Image, icc_profile: bytes | None) -> PILImage.Image:
+    """Return `picture` converted to sRGB from the colour profile it embeds (a Display P3
+    photo, a CMYK print file), transparency kept, and without the profile: browsers take an
+    untagged picture for sRGB. A profile that cannot be read, or does not fit the picture's
+    colours, is ignored and the picture converted plainly."""
+    picture.info.pop("icc_profile", None)  # PNG would embed it again
+    if not icc_profile:
+        return picture
+    if picture.mode in ("P", "PA"):  # the palette's colours are in the profile's space
+        picture = picture.convert("RGBA" if picture.has_transparency_data else "RGB")
+    colours, alpha = picture, None
+    if picture.mode == "LA":
+        colours, alpha = picture.convert("L"), picture.getchannel("A")
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        converted = ImageCms.profileToProfile(
+            colours, profile, srgb(), outputMode="RGBA" if colours.mode == "RGBA" else "RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return picture
+    converted.info.pop("icc_profile", None)
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
+
+
+@functools.cache
+def srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def store(name: str, content: bytes) -> str:

@@ -1,8 +1,10 @@
-"""Writes of images: store one (with its renditions), describe it anew, delete it.
+"""Writes of images: store one (sharing the files of the same picture), describe or delete one
+no article shows.
 
-An image is shown by the articles it leads. Describing it anew (alt text, caption, credit, the
-AI-generated flag) changes their stored page parts, which are rendered again at once, and the
-pages and cards that show them are purged.
+An image an article shows is that article's: its description changes only through the
+article's writes (articles/services), which check the rights to the article, record a
+revision, render its page again and announce the change. Images of the same picture (the same
+digest) share its stored files, which are deleted with the last image of it.
 """
 
 import datetime as dt
@@ -15,15 +17,13 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from articles import changes
 from articles.models import Article
-from articles.page_parts import render_page_parts
-from articles.roles import Actor, Operator, may, may_edit
+from articles.roles import Actor, Operator, may
 from images import renditions, validation
 from images.models import Image, Rendition
 
 DESCRIPTION_FIELDS = ("alt_text", "caption", "credit", "ai_generated")
-# Where image_create stores files: the originals, and the renditions' folders.
+# Where new_image stores files: the originals, and the renditions' folders.
 STORED_FOLDERS = ("originals", "images")
 
 
@@ -37,8 +37,8 @@ def image_create(
     credit: str = "",
     ai_generated: bool = False,
 ) -> Image:
-    """Store the picture in `file` (a Django File, or bytes) with its renditions, described
-    for readers; a picture stored before (the same bytes) is that image, described anew."""
+    """Add the picture in `file` (a Django File, or bytes) to the image library, described for
+    readers; a picture stored before (the same bytes) shares its stored files."""
     if not may(actor, "add", Image):
         raise PermissionDenied("Only editors and writers add images.")
     content = file if isinstance(file, bytes) else validation.read_upload(file)
@@ -52,18 +52,51 @@ def image_create(
         "credit": credit,
         "ai_generated": ai_generated,
     }
-    stored = Image.objects.select_for_update().filter(digest=inspected.digest).first()
-    if stored is not None:
-        return image_update(actor=actor, image=stored, **description)
-    image = Image(
-        digest=inspected.digest, width=inspected.width, height=inspected.height, **description
-    )
+    return new_image(description=description, picture=inspected)
+
+
+def new_image(
+    *, description: dict, picture: validation.Inspected | None = None, digest: str = ""
+) -> Image:
+    """Save and return a new image described by `description`, of `picture` (checked bytes)
+    or of the stored picture with `digest`: with the files of an image of the same picture,
+    or, if there is none, with `picture` stored and its renditions made.
+
+    The services that call it (image_create, the article writes) check the actor's rights.
+    """
+    digest = picture.digest if picture is not None else digest
+    # Locked, so that it is not deleted with its files while this image takes them.
+    same = Image.objects.select_for_update().filter(digest=digest).order_by("pk").first()
+    if same is None and picture is None:
+        raise ValidationError(
+            "The picture is no longer stored (the image library deleted it): upload it again.",
+            code="picture_gone",
+        )
+    image = Image(digest=digest, **description)
+    if same is not None:
+        image.width, image.height = same.width, same.height
+    else:
+        image.width, image.height = picture.width, picture.height
     image.full_clean(exclude=["file"])
+    if same is not None:
+        image.file.name = same.file.name
+        image.save()
+        image.renditions.bulk_create(
+            Rendition(
+                image=image,
+                format=rendition.format,
+                width=rendition.width,
+                height=rendition.height,
+                file=rendition.file.name,
+            )
+            for rendition in same.renditions.all()
+        )
+        return image
     image.file.name = renditions.store(
-        f"originals/{original_name(inspected.digest)}.{inspected.extension}", inspected.content
+        f"originals/{original_name(digest)}.{picture.extension}", picture.content
     )
     image.save()
-    image.renditions.bulk_create(renditions.make_renditions(image, inspected))
+    image.renditions.bulk_create(renditions.make_renditions(image, picture))
     return image
 
 
@@ -77,10 +110,9 @@ def image_update(
     credit: str | None = None,
     ai_generated: bool | None = None,
 ) -> Image:
-    """Describe `image` anew (None keeps a field), and render again the articles it leads.
-
-    Changing what readers of a live article see is for those who may edit that article.
-    """
+    """Describe anew (None keeps a field) `image`, which no article shows: an article's image
+    is described through the article's writes, where the change is checked, recorded and
+    announced."""
     if not may(actor, "change", Image):
         raise PermissionDenied("Only editors and writers change images.")
     stored = Image.objects.select_for_update().get(pk=image.pk)
@@ -89,57 +121,39 @@ def image_update(
     for name, value in given.items():
         if value is not None:
             setattr(image, name, value)
-    image.full_clean(exclude=["file"], validate_unique=False)
+    image.full_clean(exclude=["file"])
     if all(getattr(image, name) == getattr(stored, name) for name in DESCRIPTION_FIELDS):
         return image
-    led = list(
-        Article.objects.select_for_update(of=("self",))
-        .select_related("section")
-        .filter(lead_image=image)
-        .order_by("pk")
-    )
-    refused = [article for article in led if not may_edit(actor, article)]
-    if refused:
-        raise PermissionDenied(
-            f"This image leads “{refused[0]}”, which readers can see: only editors change it."
+    shown_by = Article.objects.filter(lead_image=image).first()
+    if shown_by is not None:
+        raise ValidationError(
+            f"This image leads “{shown_by}”: describe it in that article, where the change is "
+            "recorded in its history and its pages follow."
         )
     image.save(update_fields=[*DESCRIPTION_FIELDS, "updated_at"])
-    _render_again(led, image)
     return image
 
 
 @transaction.atomic
 def image_delete(*, actor: Actor, image: Image) -> None:
-    """Delete an image no article shows, with its files (once the deletion commits)."""
+    """Delete an image no article shows, and its files (once the deletion commits) unless
+    another image of the same picture shows them."""
     if not may(actor, "delete", Image):
         raise PermissionDenied("Only editors delete images.")
-    led = list(Article.objects.filter(lead_image=image).order_by("pk")[:3])
-    if led:
-        titles = ", ".join(f"“{article}”" for article in led)
-        raise ValidationError(f"This image leads {titles}: remove it from those articles first.")
+    shown_by = Article.objects.filter(lead_image=image).first()
+    if shown_by is not None:
+        raise ValidationError(f"This image leads “{shown_by}”: remove it from that article first.")
+    digest = image.digest
     names = [image.file.name, *(rendition.file.name for rendition in image.renditions.all())]
     image.delete()
-    transaction.on_commit(lambda: _delete_files(names))
+    transaction.on_commit(lambda: _delete_unused_files(digest, names))
 
 
-def _render_again(articles: list[Article], image: Image) -> None:
-    """Store the page parts of `articles` (locked) rendered again with `image`, as described
-    now, and record what readers will see change."""
-    now = timezone.now()
-    keys = set()
-    for article in articles:
-        article.lead_image = image
-        article.updated_at = now  # pages show it, and it is their Last-Modified
-        parts = render_page_parts(
-            article,
-            article.references.all(),
-            article.tags.all(),
-            article.public_changes.all(),
-        )
-        Article.objects.filter(pk=article.pk).update(updated_at=now, **parts)
-        state = changes.ArticleState.of(article, article.tag_ids)
-        keys |= changes.article_keys(state, state)
-    changes.record(keys)
+def _delete_unused_files(digest: str, names: list[str]) -> None:
+    if Image.objects.filter(digest=digest).exists():
+        return  # another image of the same picture shows them
+    for name in names:
+        default_storage.delete(name)
 
 
 def original_name(digest: str) -> str:
@@ -150,15 +164,10 @@ def original_name(digest: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), digest.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
-
-
 def media_prune(*, actor: Operator, older_than: dt.timedelta, dry_run: bool = False) -> list[str]:
     """Delete the stored image files no image or rendition names (a write that rolled back,
-    a dry run of an import, a process killed mid-write) last written more than `older_than`
-    ago, and return their names.
+    a process killed mid-write) last written more than `older_than` ago, and return their
+    names.
 
     Files are stored before their rows commit, so a file younger than that may belong to a
     write still under way; a file stored again since it was listed is kept.

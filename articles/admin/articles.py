@@ -173,13 +173,13 @@ class ArticleAdmin(
                 if f.cleaned_data and f.cleaned_data["DELETE"] and f.instance.pk
             ]
             references += [f.instance for f in kept]
-        form.save_lead_image(actor=request.user)
         write = services.article_update if change else services.article_create
         article = write(
             actor=request.user,
             article=form.instance,
             tags=form.cleaned_data.get("tags", []),
             references=references,
+            lead_image=form.lead_image_change(),
             edit=form.edit(),
         )
         uncited = uncited_numbers(article.body, [reference.number for reference in references])

@@ -1,6 +1,6 @@
 """What changed between two revisions of an article, as an editor reads it: the text word by
-word, the other fields one by one, and references and tags as lists of what was added, removed
-or changed.
+word, the other fields (the lead image's too) one by one, and references and tags as lists of
+what was added, removed or changed.
 
 Article text is untrusted: every value is escaped here, and only the <ins>/<del> marks this
 module adds are markup.
@@ -18,11 +18,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.editorial.recording import PROVENANCE_FIELDS, REFERENCE_FIELDS
 from articles.models import Article
+from images.models import Image
 from references.models import Reference
 
 # Compared word by word; the others value by value.
 TEXT_FIELDS = ("title", "dek", "body")
 FIELDS = ("byline", "section", *PROVENANCE_FIELDS, "status", "published_at", "featured", "slug")
+LEAD_IMAGE_DESCRIPTION = ("alt_text", "caption", "credit", "ai_generated")
+# A revision's lead image when the article has none: no picture, nothing said of it.
+NO_LEAD_IMAGE = {"digest": None, "alt_text": "", "caption": "", "credit": "", "ai_generated": False}
 # Paragraphs (lines), each with the line breaks before it; then, inside a changed paragraph,
 # words and punctuation marks, each with the spaces before it, so "fox." → "fox jumps." inserts
 # " jumps" and spaces are never compared with each other.
@@ -96,6 +100,7 @@ def compare(before: dict, after: dict) -> Comparison:
         for name in FIELDS
         if before.get(name) != after.get(name)
     ]
+    fields += _lead_image_changes(before, after)
     return Comparison(
         texts=texts,
         fields=fields,
@@ -226,6 +231,26 @@ def _reference_changes(before: list[dict], after: list[dict]) -> list[ReferenceC
         if fields:
             changes.append(ReferenceChange(number, was, now, fields))
     return changes
+
+
+def _lead_image_changes(before: dict, after: dict) -> list[FieldChange]:
+    """Return what changed of the lead image: its picture (named by the start of its digest)
+    and each part of its description."""
+    if "lead_image" not in before or "lead_image" not in after:
+        return []  # a revision recorded before lead images were says nothing of them
+    was, now = before["lead_image"] or NO_LEAD_IMAGE, after["lead_image"] or NO_LEAD_IMAGE
+    changes = []
+    if was["digest"] != now["digest"]:
+        changes.append(FieldChange("Lead image", _picture(was), _picture(now)))
+    for name in LEAD_IMAGE_DESCRIPTION:
+        if was[name] != now[name]:
+            label = f"Lead image: {Image._meta.get_field(name).verbose_name}"
+            changes.append(FieldChange(label, _text(was[name]), _text(now[name])))
+    return changes
+
+
+def _picture(lead_image: dict) -> str:
+    return f"{lead_image['digest'][:12]}…" if lead_image["digest"] else "—"
 
 
 def _missing_from(names: list[str], others: list[str]) -> list[str]:

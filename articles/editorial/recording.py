@@ -29,6 +29,8 @@ GATES_REVIEWER = "the publication gates"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PUBLISHING_FIELDS = ("status", "published_at", "featured", "slug")
 REFERENCE_FIELDS = ("number", "publisher", "title", "url", "accessed_at")
+# What a revision keeps of the lead image: its picture (by digest) and its description.
+LEAD_IMAGE_FIELDS = ("digest", "alt_text", "caption", "credit", "ai_generated")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +63,8 @@ class Recorded:
 
 
 def snapshot(article, references, tags) -> dict:
-    """Return what readers see of `article` with its references and tags, as JSON values."""
+    """Return what readers see of `article` with its references, tags and lead image, as JSON
+    values."""
     data = {name: getattr(article, name) for name in CONTENT_FIELDS + PROVENANCE_FIELDS}
     data |= {
         "status": article.status,
@@ -75,8 +78,16 @@ def snapshot(article, references, tags) -> dict:
             {name: _iso(getattr(reference, name)) for name in REFERENCE_FIELDS}
             for reference in references
         ],
+        "lead_image": lead_image_state(article.lead_image),
     }
     return data
+
+
+def lead_image_state(image) -> dict | None:
+    """Return what readers see of a lead image (None: the article has none), as JSON values."""
+    if image is None:
+        return None
+    return {name: getattr(image, name) for name in LEAD_IMAGE_FIELDS}
 
 
 def _iso(value):

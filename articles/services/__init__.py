@@ -13,6 +13,7 @@ from articles.services.articles import (
 )
 from articles.services.editorial import article_approve, article_restore, article_send_back
 from articles.services.imports import Imported, ImportOutcome, article_import
+from articles.services.lead_images import KEEP, LeadImage
 from articles.services.site import (
     page_delete,
     page_save,
@@ -25,8 +26,10 @@ from articles.services.site import (
 )
 
 __all__ = [
+    "KEEP",
     "Imported",
     "ImportOutcome",
+    "LeadImage",
     "article_approve",
     "article_archive",
     "article_create",

@@ -1,4 +1,5 @@
-"""Writes of articles: create, update (fields, tags and references together), status, delete.
+"""Writes of articles: create, update (fields, tags, references and lead image together),
+status, delete.
 
 Every write runs `write`: check the actor's rights on the stored article, validate, render
 once with the references and tags in hand, store the article, its references and its tags, and
@@ -25,6 +26,8 @@ from articles.models import LIVE_STATUSES, SEARCH_CONFIG, Article, TaggedArticle
 from articles.page_parts import render_page_parts
 from articles.rendering import render_body
 from articles.roles import Actor, Pipeline, may, may_delete, may_edit, may_publish
+from articles.services import lead_images
+from articles.services.lead_images import KEEP, Keep, LeadImage
 from articles.slugs import has_letters_or_digits
 from references.models import Reference
 
@@ -42,7 +45,13 @@ class Stored:
 
     @classmethod
     def load(cls, article_filter: Q) -> "Stored | None":
-        article = Article.objects.select_for_update().filter(article_filter).first()
+        # With its lead image as it was: the write may describe that image anew.
+        article = (
+            Article.objects.select_for_update(of=("self",))
+            .select_related("lead_image")
+            .filter(article_filter)
+            .first()
+        )
         if article is None:
             return None
         return cls(article, list(article.references.all()), list(article.tags.all()))
@@ -69,11 +78,19 @@ def article_create(
     article: Article,
     tags: Sequence[str] = (),
     references: Sequence[Reference] = (),
+    lead_image: LeadImage | None | Keep = KEEP,
     edit: Edit = SILENT,
 ) -> Article:
-    """Create `article` (not yet saved) with its tags (names) and references (unsaved)."""
+    """Create `article` (not yet saved) with its tags (names), references (unsaved) and lead
+    image (KEEP: the image its field names)."""
     return write(
-        actor=actor, article=article, stored=None, tags=tags, references=references, edit=edit
+        actor=actor,
+        article=article,
+        stored=None,
+        tags=tags,
+        references=references,
+        lead_image=lead_image,
+        edit=edit,
     )
 
 
@@ -84,17 +101,25 @@ def article_update(
     article: Article,
     tags: Sequence[str] | None = None,
     references: Sequence[Reference] | None = None,
+    lead_image: LeadImage | None | Keep = KEEP,
     edit: Edit = SILENT,
 ) -> Article:
-    """Store `article`'s field values, and its tags and references when given.
+    """Store `article`'s field values, and its tags, references and lead image when given.
 
     `references` is the whole list the article should have, matched by number with the stored
     ones: a number that stays is updated in place, a new number added, a missing one removed.
-    None keeps the stored tags or references.
+    None keeps the stored tags or references. `lead_image` describes the article's picture
+    anew or gives it a new one; None removes it, and KEEP keeps the image its field names.
     """
     stored = Stored.existing(article)
     return write(
-        actor=actor, article=article, stored=stored, tags=tags, references=references, edit=edit
+        actor=actor,
+        article=article,
+        stored=stored,
+        tags=tags,
+        references=references,
+        lead_image=lead_image,
+        edit=edit,
     )
 
 
@@ -186,6 +211,7 @@ def write(
     stored: Stored | None,
     tags: Sequence[str] | None,
     references: Sequence[Reference] | None,
+    lead_image: LeadImage | None | Keep = KEEP,
     edit: Edit = SILENT,
 ) -> Article:
     """Check, validate, render once and store `article`; `stored` is what it replaces.
@@ -210,14 +236,16 @@ def write(
         references = stored.references if stored else []
     references = _matched(references, stored.references if stored else [])
     # The two check constraints are what clean() (publishing sets the date) and the quality
-    # score's validators already ensure; checking them again costs a query each.
-    article.full_clean(validate_constraints=False)
+    # score's validators already ensure; checking them again costs a query each. The lead
+    # image is settled below, once the article is known to be valid.
+    article.full_clean(exclude=["lead_image"], validate_constraints=False)
     tag_objects = _tags_for(tag_names, stored.tags if stored else [])
     now = timezone.now()
     recording.check_public_change(
         edit, was_readable=stored is not None and stored.article.is_readable()
     )
     overridden = _held_gates_overridden(actor, article, stored, edit)
+    lead_images.settle(actor, article, stored.article.lead_image_id if stored else None, lead_image)
     recorded, public_changes = recording.Recorded(), []
     if stored is not None:
         # The revision goes first: the page shows the public change it carries.

@@ -15,6 +15,8 @@ from articles.editorial.recording import PROVENANCE_FIELDS, Edit, reviewer_field
 from articles.models import Article, Section
 from articles.roles import Actor, Pipeline, may_publish
 from articles.services.articles import article_update
+from articles.services.lead_images import KEEP, Keep, LeadImage
+from images.models import Image
 from references.models import Reference
 
 # What a restore brings back; status, publication date, featured and slug stay as they are.
@@ -31,8 +33,12 @@ def article_restore(
     change_kind: str = "",
     change_text: str = "",
 ) -> Article:
-    """Write `revision`'s content (text, byline, section, tags, references, provenance) back
-    into `article` as a new revision; a published article may announce it as a public change.
+    """Write `revision`'s content (text, byline, section, tags, references, provenance, lead
+    image) back into `article` as a new revision; a published article may announce it as a
+    public change.
+
+    A revision recorded before lead images were (it has no `lead_image`) leaves the article's
+    lead image as it is.
     """
     if revision.article_id != article.pk:
         raise ValidationError(f"Revision {revision.number} is not a revision of “{article}”.")
@@ -47,6 +53,7 @@ def article_restore(
                 "edit the article by hand instead."
             }
         )
+    lead_image = _restored_lead_image(revision)
     for name in RESTORED_FIELDS:
         setattr(current, name, snapshot[name])
     current.section = section
@@ -68,6 +75,7 @@ def article_restore(
         article=current,
         tags=snapshot["tags"],
         references=references,
+        lead_image=lead_image,
         edit=Edit(
             via=Revision.Via.RESTORE,
             message=f"{said} {message.strip()}".strip(),
@@ -75,6 +83,24 @@ def article_restore(
             change_text=change_text,
         ),
     )
+
+
+def _restored_lead_image(revision: Revision) -> LeadImage | None | Keep:
+    """Return the lead image `revision` recorded, refusing one whose picture is gone."""
+    if "lead_image" not in revision.snapshot:
+        return KEEP
+    recorded = revision.snapshot["lead_image"]
+    if recorded is None:
+        return None
+    if not Image.objects.filter(digest=recorded["digest"]).exists():
+        raise ValidationError(
+            {
+                "lead_image": f"Revision {revision.number} led with a picture that has since "
+                "been deleted from the image library. Nothing was restored: edit the article "
+                "by hand instead."
+            }
+        )
+    return LeadImage(**recorded)
 
 
 @transaction.atomic

@@ -18,11 +18,11 @@ from articles.importing import ImportProblem, lead_image_content
 from articles.models import Article, Section
 from articles.roles import PIPELINE, Pipeline
 from articles.services.articles import TAG_NEEDS_A_LETTER, Stored, write
+from articles.services.lead_images import KEEP, LeadImage
 from articles.services.site import section_save
 from articles.slugs import has_letters_or_digits, readable_slug
 from images import validation
 from images.models import Image
-from images.services import image_create
 from references.models import Reference
 
 ARTICLE_FIELDS = ["title", "dek", "body", "byline", "status", "featured", "published_at", "slug"]
@@ -72,14 +72,18 @@ def article_import(
     actor: Pipeline = PIPELINE,
     via: str = Revision.Via.IMPORT,
     folder: Path | None = None,
+    dry_run: bool = False,
 ) -> Imported:
-    """Create or update the article with `data["external_id"]`, with its references and tags.
+    """Create or update the article with `data["external_id"]`, with its references, tags and
+    lead image.
 
     `data` has passed the import schema; `actor` is the pipeline, or one of its API clients
     (`via` the API). The whole article is written or nothing is: any problem raises
     ImportProblem naming the field. An article to be published that fails a publication gate
     is stored in review instead (articles/editorial/gates.py). A `lead_image.file` is read
     from `folder` (the JSON file's); without one (the API) only `lead_image.data` is taken.
+    A `dry_run` checks everything and writes nothing: its lead image is checked, picture and
+    description, but neither stored nor rendered.
     """
     lead_image = _lead_image(data["lead_image"], folder) if data.get("lead_image") else None
     with transaction.atomic():
@@ -104,7 +108,7 @@ def article_import(
                 stored.tag_names if tags is None else tags,
             )
             if "lead_image" in data:
-                after = (*after[:-1], lead_image.state if lead_image else None)
+                after = (*after[:-1], _wanted_state(lead_image))
             if before == after and not edit.change_kind:
                 transaction.set_rollback(True)  # drops a section the lookup may have created
                 return Imported(ImportOutcome.UNCHANGED)
@@ -122,8 +126,9 @@ def article_import(
             held = gates.hold_failing(
                 article, kept if references is None else references, asks=asks
             )
-        if "lead_image" in data:
-            article.lead_image = lead_image.store(actor) if lead_image else None
+        wanted = lead_image if "lead_image" in data else KEEP
+        if dry_run and isinstance(wanted, LeadImage):
+            wanted = KEEP  # checked above; a dry run stores no file
         try:
             write(
                 actor=actor,
@@ -131,36 +136,22 @@ def article_import(
                 stored=stored,
                 tags=tags,
                 references=references,
+                lead_image=wanted,
                 edit=edit,
             )
         except ValidationError as error:
             raise _problem(error) from None
         if held:
             recording.record_held(article, held)
+        if dry_run:
+            transaction.set_rollback(True)
     return Imported(
         ImportOutcome.CREATED if is_new else ImportOutcome.UPDATED, held, sent_back, judged
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class LeadImage:
-    """A lead image as the import gives it: the picture, checked, and its description."""
-
-    picture: validation.Inspected
-    description: dict
-
-    @property
-    def state(self) -> tuple:
-        return (self.picture.digest, *self.description.values())
-
-    def store(self, actor: Pipeline) -> Image:
-        try:
-            return image_create(actor=actor, file=self.picture.content, **self.description)
-        except ValidationError as error:
-            raise _problem(error, prefix="lead_image") from None
-
-
 def _lead_image(spec: dict, folder: Path | None) -> LeadImage:
+    """Return the lead image `spec` gives, its picture and description checked."""
     content = lead_image_content(spec, folder)
     try:
         picture = validation.inspect(content)
@@ -172,13 +163,26 @@ def _lead_image(spec: dict, folder: Path | None) -> LeadImage:
         model_name: spec.get(name, "").strip() for name, model_name in LEAD_IMAGE_FIELDS.items()
     }
     description["ai_generated"] = spec.get("ai_generated", False)
-    return LeadImage(picture, description)
+    checked = Image(digest=picture.digest, width=picture.width, height=picture.height)
+    for name, value in description.items():
+        setattr(checked, name, value)
+    try:
+        checked.full_clean(exclude=["file"])
+    except ValidationError as error:
+        raise _problem(error, prefix="lead_image") from None
+    return LeadImage(picture=picture, **description)
 
 
 def _image_state(image: Image | None) -> tuple | None:
     if image is None:
         return None
     return (image.digest, image.alt_text, image.caption, image.credit, image.ai_generated)
+
+
+def _wanted_state(lead_image: LeadImage | None) -> tuple | None:
+    if lead_image is None:
+        return None
+    return (lead_image.picture.digest, *lead_image.description.values())
 
 
 def _asks_to_publish(data: dict, stored: Stored | None) -> bool:
@@ -353,7 +357,9 @@ def _problem(error: ValidationError, prefix: str = "") -> ImportProblem:
         field = ""
     elif field in ("change_kind", "change_text"):
         field = "change"
-    elif prefix == "lead_image":
+    elif field.startswith("lead_image."):  # a refusal of the write's lead image
+        prefix, field = "lead_image", field.removeprefix("lead_image.")
+    if prefix == "lead_image":
         field = {"alt_text": "alt"}.get(field, field)
     path = ".".join(part for part in (prefix, field) if part)
     return ImportProblem(" ".join(messages), field=path or "article", code=next(iter(codes), ""))

@@ -47,7 +47,7 @@ class LeadImageOut(Schema):
     width: int
     height: int
     sha256: str = Field(
-        description="The digest of the file: the same file sent again is this image."
+        description="The digest of the file: articles sending the same file share its renditions."
     )
     renditions: list[RenditionOut] = Field(
         description="WebP first, then JPEG (PNG for a picture with transparency), narrowest first."

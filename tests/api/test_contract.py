@@ -310,3 +310,33 @@ def test_publishing_keeps_the_lead_image(api):
 
     assert answer["article"]["state"] == "published"
     assert answer["article"]["lead_image"]["alt"] == "A chart of scores."
+
+
+def test_a_draft_with_a_live_articles_picture_leaves_the_live_article_as_it_was(api):
+    live = api.put("pipe-001", pictured())
+    other = pictured(alt="Something else entirely.", caption="Another desk's caption.")
+
+    draft = api.put("pipe-002", {**other, "external_id": "pipe-002", "status": "draft"})
+
+    assert draft.status_code == 201
+    again = api.get("/api/v1/articles/pipe-001")
+    assert again["ETag"] == live["ETag"]
+    assert again.json()["lead_image"]["alt"] == "A chart of scores."
+    page = Client().get(again.json()["url"]).content.decode()
+    assert "A chart of scores." in page and "Something else" not in page
+    # The same picture, stored once: both articles show the same renditions.
+    renditions = [r["url"] for r in again.json()["lead_image"]["renditions"]]
+    assert [r["url"] for r in draft.json()["article"]["lead_image"]["renditions"]] == renditions
+
+
+def test_describing_the_lead_image_anew_is_a_new_version_of_the_article(api):
+    first = api.put("pipe-001", pictured())
+
+    second = api.put("pipe-001", pictured(alt="Scores of six models, as bars."))
+
+    assert second.json()["outcome"] == "updated"
+    assert second["ETag"] != first["ETag"]
+    assert second.json()["article"]["revision"] == first.json()["article"]["revision"] + 1
+    assert second.json()["article"]["lead_image"]["alt"] == "Scores of six models, as bars."
+    page = Client().get(second.json()["article"]["url"]).content.decode()
+    assert "Scores of six models, as bars." in page

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.editorial.models import Revision
-from tests.conftest import reference
+from tests.conftest import picture_bytes, reference
 from tests.editorial.conftest import change_form, change_url, pipeline_update
 
 
@@ -84,6 +84,57 @@ def test_the_diff_marks_changed_words_references_and_tags(editor_client, make_ar
     assert "<del>Removed: Council</del>" in page
     assert '<th scope="row">Byline</th><td><del>Test Desk</del></td><td><ins>Night desk' in page
     assert "Budget</" not in page  # a tag both revisions have is not listed
+
+
+def test_a_new_description_of_the_lead_image_is_a_revision_the_diff_shows(
+    editor_client, make_article, make_image
+):
+    image = make_image(alt_text="Ice.", caption="The glacier in May.", credit="Photo: A")
+    article = make_article(status="draft", published_at=None, lead_image=image)
+    data = change_form(
+        article,
+        lead_image_alt="Blue ice at the glacier's front.",
+        lead_image_caption="The glacier in May.",
+        lead_image_credit="Photo: A",
+        lead_image_ai_generated="on",
+    )
+
+    assert editor_client.post(change_url(article), data).status_code == 302
+
+    latest = article.revisions.order_by("-number").first()
+    assert latest.number == 2
+    assert latest.snapshot["lead_image"] == {
+        "digest": image.digest,
+        "alt_text": "Blue ice at the glacier's front.",
+        "caption": "The glacier in May.",
+        "credit": "Photo: A",
+        "ai_generated": True,
+    }
+    page = editor_client.get(compare_url(article, "?from=1&to=2")).content.decode()
+    assert (
+        '<th scope="row">Lead image: alt text</th><td><del>Ice.</del></td>'
+        "<td><ins>Blue ice at the glacier&#x27;s front.</ins>"
+    ) in page
+    assert '<th scope="row">Lead image: AI-generated</th><td><del>No</del>' in page
+    assert "Lead image: caption" not in page  # unchanged
+
+
+def test_a_new_picture_and_its_removal_are_revisions_the_diff_shows(
+    editor_client, make_article, make_image
+):
+    article = make_article(status="draft", published_at=None)
+    first = make_image(picture_bytes(640, 480), alt_text="A picture.")
+    pipeline_update(article, lead_image=first)
+    pipeline_update(article, lead_image=None)
+
+    added = editor_client.get(compare_url(article, "?from=1&to=2")).content.decode()
+    removed = editor_client.get(compare_url(article, "?from=2&to=3")).content.decode()
+
+    assert (
+        f'<th scope="row">Lead image</th><td><del>—</del></td><td><ins>{first.digest[:12]}'
+    ) in added
+    assert '<th scope="row">Lead image: alt text</th><td><del>—</del></td>' in added
+    assert f"<td><del>{first.digest[:12]}" in removed and "<ins>A picture.</ins>" not in removed
 
 
 def test_article_text_is_escaped_in_the_diff(editor_client, make_article):

@@ -1,12 +1,14 @@
 """Restoring a revision writes it back as a new revision, through the same services and
 rights as any edit."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles.editorial.models import PublicChange, Revision
 from articles.models import Article
 from articles.services import section_delete
-from tests.conftest import reference
+from images.services import image_delete
+from tests.conftest import picture_bytes, reference
 from tests.editorial.conftest import change_form, change_url, pipeline_update
 
 
@@ -110,3 +112,59 @@ def test_a_correction_without_text_is_a_form_error_on_restore(editor_client, mak
     assert response.status_code == 200
     assert "Say what readers are told" in response.content.decode()
     assert article.revisions.count() == 2
+
+
+def upload(content):
+    return SimpleUploadedFile("picture.jpg", content, "image/jpeg")
+
+
+def test_restoring_brings_back_the_lead_image_as_it_was(
+    editor_client, client, make_article, make_image
+):
+    first = make_image(picture_bytes(640, 480), alt_text="The first picture.", caption="One.")
+    article = make_article(body="A claim.", lead_image=first)
+    data = change_form(
+        article,
+        lead_image_file=upload(picture_bytes(900, 900)),
+        lead_image_alt="The second picture.",
+    )
+    assert editor_client.post(change_url(article), data).status_code == 302
+    confirmation = editor_client.get(restore_url(article, 1)).content.decode()
+
+    response = editor_client.post(restore_url(article, 1), {"message": ""})
+
+    assert "tags, references, lead image and provenance." in confirmation
+    assert "<ins>The first picture.</ins>" in confirmation
+    assert response.status_code == 302
+    article = Article.objects.get(pk=article.pk)
+    assert article.lead_image.digest == first.digest
+    assert (article.lead_image.alt_text, article.lead_image.caption) == (
+        "The first picture.",
+        "One.",
+    )
+    assert article.revisions.first().snapshot["lead_image"]["alt_text"] == "The first picture."
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "The first picture." in page and "The second picture." not in page
+    assert first.picture.src.url in page
+    assert client.get(first.picture.src.url).status_code == 200
+
+
+def test_restoring_a_picture_deleted_since_says_so_and_writes_nothing(
+    editor_client, editor, make_article, make_image
+):
+    first = make_image(picture_bytes(640, 480), alt_text="The first picture.")
+    article = make_article(body="A claim.", lead_image=first)
+    data = change_form(
+        article, lead_image_file=upload(picture_bytes(900, 900)), lead_image_alt="The second."
+    )
+    assert editor_client.post(change_url(article), data).status_code == 302
+    image_delete(actor=editor, image=first)  # no article shows it any more
+
+    response = editor_client.post(restore_url(article, 1), {"message": ""})
+
+    assert response.status_code == 200
+    assert "has since been deleted from the image library. Nothing was restored" in (
+        response.content.decode()
+    )
+    article = Article.objects.get(pk=article.pk)
+    assert article.lead_image.alt_text == "The second." and article.revisions.count() == 2

@@ -167,6 +167,47 @@ def test_the_image_library_adds_changes_and_protects_images(editor_client, make_
     assert Image.objects.exists()
 
 
+def test_the_library_shows_an_articles_image_read_only_and_links_the_article(
+    editor_client, make_article, make_image
+):
+    image = make_image(alt_text="A harbour.", caption="At dawn.")
+    article = make_article(lead_image=image, title="Harbour news")
+    url = reverse("admin:images_image_change", args=[image.pk])
+
+    form = editor_client.get(url).content.decode()
+    editor_client.post(
+        url, {"alt_text": "Changed around the article.", "caption": "", "credit": ""}
+    )
+
+    assert 'name="alt_text"' not in form and 'name="caption"' not in form
+    assert reverse("admin:articles_article_change", args=[article.pk]) in form
+    image.refresh_from_db()
+    assert (image.alt_text, image.caption) == ("A harbour.", "At dawn.")
+    assert article.revisions.count() == 1
+    assert "Changed around" not in Client().get(article.get_absolute_url()).content.decode()
+
+
+def test_the_same_upload_for_another_article_leaves_the_first_as_it_was(
+    editor_client, make_article
+):
+    content = picture_bytes(1200, 800)
+    first, second = make_article(body="A claim."), make_article(body="Another claim.")
+    change(editor_client, first, lead_image_file=upload(content), lead_image_alt="First words.")
+
+    response = change(
+        editor_client, second, lead_image_file=upload(content), lead_image_alt="Second words."
+    )
+
+    assert response.status_code == 302, errors(response)
+    first, second = Article.objects.get(pk=first.pk), Article.objects.get(pk=second.pk)
+    assert (first.lead_image.alt_text, second.lead_image.alt_text) == (
+        "First words.",
+        "Second words.",
+    )
+    assert first.lead_image.picture.src.url == second.lead_image.picture.src.url
+    assert "First words." in Client().get(first.get_absolute_url()).content.decode()
+
+
 def test_the_image_library_refuses_a_text_file(editor_client):
     response = editor_client.post(
         reverse("admin:images_image_add"),

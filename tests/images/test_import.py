@@ -4,6 +4,7 @@ readers; errors name the file, the article and the field; the same file twice st
 import base64
 
 import pytest
+from django.test import Client
 
 from articles.models import Article
 from images import renditions
@@ -67,14 +68,30 @@ def test_importing_the_same_file_twice_stores_nothing_new(db, folder, settings, 
     assert Article.objects.get().updated_at == updated_at
 
 
-def test_the_same_picture_for_two_articles_is_one_image(db, folder):
-    run_import(write(folder, "a.json", [
-        pipeline_article(lead_image=lead_image()),
-        pipeline_article(external_id="pipe-002", title="Other", lead_image=lead_image()),
-    ]))  # fmt: skip
+def test_two_articles_describe_the_same_picture_each_their_own_way(db, folder, settings):
+    run_import(write(folder, "a.json", pipeline_article(lead_image=lead_image())))
+    files = stored_files(settings)
+    other = pipeline_article(
+        external_id="pipe-002",
+        title="Other",
+        status="draft",
+        lead_image=lead_image(alt="The same glacier, seen by another desk.", caption=""),
+    )
 
-    assert Image.objects.count() == 1
-    assert Article.objects.filter(lead_image__isnull=False).count() == 2
+    failed, _, _ = run_import(write(folder, "b.json", other))
+
+    assert not failed
+    first, second = Article.objects.order_by("pk")
+    assert first.lead_image.alt_text == "Icebergs calving from a glacier's front."
+    assert first.lead_image.caption == "The glacier in May."
+    assert second.lead_image.alt_text == "The same glacier, seen by another desk."
+    assert first.revisions.count() == 1  # the live article was not touched
+    # The picture is stored and rendered once: both show the same files.
+    assert stored_files(settings) == files
+    assert {r.file.name for r in first.lead_image.renditions.all()} == {
+        r.file.name for r in second.lead_image.renditions.all()
+    }
+    assert "The same glacier" not in Client().get(first.get_absolute_url()).content.decode()
 
 
 def test_a_new_description_updates_the_image_and_the_page(db, folder, client):
@@ -161,10 +178,20 @@ def test_a_file_over_the_size_limit_is_refused_unread(db, folder, settings):
     assert "lead_image.file: 'pictures/glacier.jpg' is 0.0 MB; at most 0.0 MB is accepted." in err
 
 
-def test_a_dry_run_stores_no_image(db, folder):
+def test_a_dry_run_stores_no_image_and_no_file(db, folder, settings):
     failed, out, _ = run_import(
         write(folder, "a.json", pipeline_article(lead_image=lead_image())), dry_run=True
     )
 
-    assert not failed and "1 created" in out
+    assert not failed and "1 created" in out and "Dry run: nothing was written." in out
     assert not Image.objects.exists() and not Article.objects.exists()
+    assert stored_files(settings) == set()
+
+
+def test_a_dry_run_finds_what_is_wrong_with_the_description(db, folder, settings):
+    path = write(folder, "a.json", pipeline_article(lead_image=lead_image(alt="x" * 301)))
+
+    failed, _, err = run_import(path, dry_run=True)
+
+    assert failed
+    assert "lead_image.alt: Ensure this value has at most 300 characters (it has 301)." in err

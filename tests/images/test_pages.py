@@ -7,11 +7,12 @@ import re
 from io import StringIO
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
 
 from articles.models import Article
+from articles.services import LeadImage, article_update
 from images.models import Image
 from images.services import image_update
 from tests.conftest import picture_bytes
@@ -186,17 +187,15 @@ def test_pictures_on_listings_cost_a_fixed_number_of_queries(
         assert html.count("<picture") == articles
 
 
-def test_describing_an_image_anew_changes_every_page_that_shows_it(pictured, editor):
+def test_describing_the_lead_image_anew_changes_every_page_that_shows_it(pictured, editor):
     client = Client()
     for url in (pictured.get_absolute_url(), "/"):
         assert "Icebergs calving" in client.get(url).content.decode()  # now in the page cache
 
-    image_update(
+    article_update(
         actor=editor,
-        image=pictured.lead_image,
-        alt_text="A glacier's blue ice wall.",
-        caption="",
-        ai_generated=True,
+        article=pictured,
+        lead_image=LeadImage(alt_text="A glacier's blue ice wall.", ai_generated=True),
     )
 
     article_page = client.get(pictured.get_absolute_url()).content.decode()
@@ -210,8 +209,18 @@ def test_describing_an_image_anew_changes_every_page_that_shows_it(pictured, edi
 
 def test_writers_cannot_change_the_picture_of_a_live_article(pictured, writer):
     with pytest.raises(PermissionDenied):
-        image_update(actor=writer, image=pictured.lead_image, alt_text="Changed by a writer.")
+        article_update(
+            actor=writer, article=pictured, lead_image=LeadImage(alt_text="Changed by a writer.")
+        )
 
+    assert "Icebergs calving" in page(pictured.get_absolute_url())
+
+
+def test_nobody_describes_an_articles_image_around_the_article(pictured, editor):
+    with pytest.raises(ValidationError) as caught:
+        image_update(actor=editor, image=pictured.lead_image, alt_text="Changed around it.")
+
+    assert "leads “Glaciers retreat”" in caught.value.messages[0]
     assert "Icebergs calving" in page(pictured.get_absolute_url())
 
 

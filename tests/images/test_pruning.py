@@ -1,5 +1,5 @@
-"""Files of pictures no image names (a dry run, a write that rolled back) are deleted by
-`prune_media` once old enough; the files of stored images are never touched."""
+"""Files of pictures no image names (a write that rolled back after storing them) are deleted
+by `prune_media` once old enough; the files of stored images are never touched."""
 
 import os
 import time
@@ -7,10 +7,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client
 
+from articles.services import article_import
 from images.models import Image
-from tests.articles.test_import import pipeline_article, run_import, write
+from tests.articles.test_import import pipeline_article
 from tests.conftest import picture_bytes
 from tests.images.test_import import lead_image
 
@@ -22,6 +24,14 @@ def folder(tmp_path):
     (tmp_path / "pictures").mkdir()
     (tmp_path / "pictures" / "glacier.jpg").write_bytes(picture_bytes(900, 500))
     return tmp_path
+
+
+def rolled_back_import(folder) -> None:
+    """Import an article with its lead image in a write that rolls back once the picture's
+    files are stored (as a write refused at its last step does)."""
+    with transaction.atomic():
+        article_import(data=pipeline_article(lead_image=lead_image()), folder=folder)
+        transaction.set_rollback(True)
 
 
 def files(settings) -> set[str]:
@@ -43,13 +53,13 @@ def prune(*arguments) -> str:
     return out.getvalue()
 
 
-def test_the_files_a_dry_run_left_are_pruned_and_stored_images_kept(make_image, folder, settings):
+def test_the_files_a_rolled_back_write_left_are_pruned_and_stored_images_kept(
+    make_image, folder, settings
+):
     kept = make_image(picture_bytes(700, 400))
     kept_files = files(settings)
-    failed, _, _ = run_import(
-        write(folder, "a.json", pipeline_article(lead_image=lead_image())), dry_run=True
-    )
-    assert not failed and not Image.objects.exclude(pk=kept.pk).exists()
+    rolled_back_import(folder)
+    assert not Image.objects.exclude(pk=kept.pk).exists()
     left = files(settings) - kept_files
     assert len(left) == 1 + 6  # the original, and 480, 800 and 900 wide in WebP and JPEG
     age(settings, TWO_DAYS)
@@ -63,7 +73,7 @@ def test_the_files_a_dry_run_left_are_pruned_and_stored_images_kept(make_image, 
 
 
 def test_young_files_are_kept_for_the_write_that_may_be_storing_them(db, folder, settings):
-    run_import(write(folder, "a.json", pipeline_article(lead_image=lead_image())), dry_run=True)
+    rolled_back_import(folder)
     left = files(settings)
     age(settings, 60 * 60)
 
@@ -74,7 +84,7 @@ def test_young_files_are_kept_for_the_write_that_may_be_storing_them(db, folder,
 
 
 def test_a_dry_run_of_the_prune_lists_the_files_and_deletes_none(db, folder, settings):
-    run_import(write(folder, "a.json", pipeline_article(lead_image=lead_image())), dry_run=True)
+    rolled_back_import(folder)
     left = files(settings)
     age(settings, TWO_DAYS)
 
@@ -86,7 +96,7 @@ def test_a_dry_run_of_the_prune_lists_the_files_and_deletes_none(db, folder, set
 
 
 def test_a_file_stored_again_since_it_was_old_is_kept(db, folder, settings, monkeypatch):
-    run_import(write(folder, "a.json", pipeline_article(lead_image=lead_image())), dry_run=True)
+    rolled_back_import(folder)
     age(settings, TWO_DAYS)
     listed = settings.MEDIA_ROOT.joinpath(sorted(files(settings))[0])
     filter_images = Image.objects.filter

@@ -3,11 +3,13 @@ transparency), turned upright and without metadata, made once when the image is 
 never again while pages are shown."""
 
 import io
+import struct
 
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 from PIL import Image as PILImage
+from PIL import ImageCms
 
 from images import renditions
 from images.models import Rendition
@@ -147,3 +149,70 @@ def test_a_16_bit_greyscale_png_keeps_its_transparent_grey(make_image):
     assert picture.mode == "RGBA"
     assert picture.getpixel((10, 100))[3] == 0
     assert picture.getpixel((470, 100))[3] == 255
+
+
+def swapped_primaries_profile() -> bytes:
+    """An sRGB colour profile with its red and blue primaries swapped: a picture tagged with
+    it means blue where its pixels say red (as a Display P3 photo means a deeper red than
+    sRGB's where its pixels say red)."""
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    (count,) = struct.unpack(">I", profile[128:132])
+    tags = {bytes(profile[at : at + 4]): at for at in range(132, 132 + 12 * count, 12)}
+    red, blue = tags[b"rXYZ"] + 4, tags[b"bXYZ"] + 4  # each tag's offset and size
+    profile[red : red + 8], profile[blue : blue + 8] = (
+        profile[blue : blue + 8],
+        profile[red : red + 8],
+    )
+    profile[84:100] = bytes(16)  # the profile's ID, a checksum of what was just changed
+    return bytes(profile)
+
+
+def tagged_picture(icc_profile: bytes, *, image_format="JPEG", mode="RGB") -> bytes:
+    """A 640 × 480 red picture with `icc_profile` embedded."""
+    picture = PILImage.new(
+        mode, (640, 480), (200, 30, 30, 255) if mode == "RGBA" else (200, 30, 30)
+    )
+    if mode == "RGBA":
+        picture.paste((200, 30, 30, 0), (0, 0, 320, 480))  # its left half transparent
+    buffer = io.BytesIO()
+    picture.save(buffer, format=image_format, icc_profile=icc_profile)
+    return buffer.getvalue()
+
+
+def test_a_picture_with_a_colour_profile_is_shown_in_srgb(make_image):
+    image = make_image(tagged_picture(swapped_primaries_profile()))
+
+    for rendition in image.renditions.all():
+        picture = opened(rendition)
+        red, green, blue = picture.convert("RGB").getpixel((picture.width - 10, 10))
+        assert blue > 150 and red < 60, rendition  # what the profile says, not the pixels
+        assert "icc_profile" not in picture.info  # sRGB, as browsers take an untagged picture
+
+
+def test_a_transparent_picture_with_a_colour_profile_keeps_its_transparency(make_image):
+    image = make_image(tagged_picture(swapped_primaries_profile(), image_format="PNG", mode="RGBA"))
+
+    for rendition in image.renditions.all():
+        picture = opened(rendition).convert("RGBA")
+        red, green, blue, alpha = picture.getpixel((picture.width - 10, 10))
+        assert (blue > 150, red < 60, alpha) == (True, True, 255), rendition
+        assert picture.getpixel((10, 10))[3] == 0
+        assert "icc_profile" not in opened(rendition).info
+
+
+@pytest.mark.parametrize(
+    "icc_profile",
+    [
+        b"not a colour profile at all",
+        # A real profile, but for Lab colours, which an RGB picture's pixels are not.
+        ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes(),
+    ],
+)
+def test_a_broken_or_unfitting_colour_profile_is_ignored(make_image, icc_profile):
+    image = make_image(tagged_picture(icc_profile))
+
+    for rendition in image.renditions.all():
+        picture = opened(rendition)
+        red, green, blue = picture.convert("RGB").getpixel((picture.width - 10, 10))
+        assert red > 150 and blue < 60, rendition
+        assert "icc_profile" not in picture.info

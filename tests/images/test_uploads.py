@@ -9,12 +9,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.test import Client
 from PIL import Image as PILImage
 
 from articles.roles import PIPELINE
+from articles.services import article_update
 from images.models import Image
 from images.services import image_create, image_delete
 from tests.conftest import picture_bytes
+from tests.images.conftest import stored_files
 
 SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -174,15 +177,39 @@ def test_the_database_refuses_an_image_without_alt_text(make_image):
         Image.objects.filter(pk=image.pk).update(alt_text="")
 
 
-def test_the_same_file_twice_is_one_image_described_anew(make_image):
+def test_the_same_file_twice_is_two_images_sharing_their_files(make_image, settings):
     first = make_image(picture_bytes(640, 480), alt_text="First words.")
+    files = stored_files(settings)
 
     again = make_image(picture_bytes(640, 480), alt_text="Better words.", credit="Photo: A")
 
-    assert again.pk == first.pk
-    assert Image.objects.count() == 1
+    assert again.pk != first.pk
     first.refresh_from_db()
-    assert (first.alt_text, first.credit) == ("Better words.", "Photo: A")
+    assert (first.alt_text, first.credit) == ("First words.", "")
+    assert (again.alt_text, again.credit) == ("Better words.", "Photo: A")
+    assert stored_files(settings) == files  # stored and rendered once
+    assert again.file.name == first.file.name
+    assert {r.file.name for r in again.renditions.all()} == {
+        r.file.name for r in first.renditions.all()
+    }
+
+
+def test_deleting_an_image_keeps_the_files_another_image_shows(
+    make_article, make_image, editor, settings
+):
+    shown = make_image(picture_bytes(640, 480), alt_text="Shown.")
+    article = make_article(lead_image=shown)
+    unused = make_image(picture_bytes(640, 480), alt_text="In the library only.")
+
+    image_delete(actor=editor, image=unused)
+
+    assert (settings.MEDIA_ROOT / shown.file.name).is_file()
+    for rendition in shown.renditions.all():
+        assert Client().get(rendition.url).status_code == 200
+    article_update(actor=editor, article=article, lead_image=None)
+    image_delete(actor=editor, image=shown)
+    assert not (settings.MEDIA_ROOT / shown.file.name).exists()
+    assert not stored_files(settings)
 
 
 def test_a_user_without_rights_cannot_add_images(db, django_user_model):

@@ -8,12 +8,15 @@ import pytest
 
 from articles.roles import OPERATOR
 from articles.services import (
+    LeadImage,
     article_delete,
     article_publish,
     article_schedule,
     article_unpublish,
+    article_update,
 )
-from tests.conftest import reference
+from images.validation import inspect
+from tests.conftest import picture_bytes, reference
 from tests.webhooks.conftest import START, edit, run_queue, verified
 from webhooks import services
 from webhooks.models import Delivery
@@ -44,6 +47,23 @@ def test_each_write_of_a_live_article_sends_its_one_event(
         "article.unpublished",
     ]
     assert {event["data"]["article"]["slug"] for event in receiver.events} == {"rates-held"}
+
+
+def test_describing_a_live_articles_lead_image_anew_is_an_update(
+    clock, endpoint, receiver, make_article, make_image, editor
+):
+    article = make_article(slug="glacier", lead_image=make_image(alt_text="Ice."))
+    draft = make_article(status="draft", published_at=None)
+
+    # Another article, a draft, with the same picture described its own way.
+    article_update(actor=editor, article=draft, lead_image=LeadImage(
+        alt_text="Not what the live article says.", picture=inspect(picture_bytes())
+    ))  # fmt: skip
+    article_update(actor=editor, article=article, lead_image=LeadImage(alt_text="Blue ice."))
+    run_queue()
+
+    assert receiver.types() == [("article.published", "glacier"), ("article.updated", "glacier")]
+    assert receiver.events[1]["data"]["article"]["lead_image"]["alt"] == "Blue ice."
 
 
 def test_a_write_that_changes_nothing_and_drafts_send_nothing(

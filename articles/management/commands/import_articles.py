@@ -1,7 +1,7 @@
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from articles.importing import ImportProblem, json_files, read_records
 from articles.services import article_import
@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="JSON files, or folders searched for *.json")
         parser.add_argument(
-            "--dry-run", action="store_true", help="Check everything, write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Check everything (lead images too), write nothing: not even image files.",
         )
 
     def handle(self, *args, paths, dry_run, **options):
@@ -47,10 +49,7 @@ class Command(BaseCommand):
         problem = record.problem
         if problem is None:
             try:
-                with transaction.atomic():
-                    imported = article_import(data=record.data, folder=record.folder)
-                    if dry_run:
-                        transaction.set_rollback(True)
+                imported = article_import(data=record.data, folder=record.folder, dry_run=dry_run)
                 style = self.style.WARNING if imported.is_held else self.style.SUCCESS
                 self.stdout.write(f"{record.source}: {record.label}: {imported}", style)
                 return str(imported.outcome), imported.is_held

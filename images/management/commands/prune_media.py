@@ -8,8 +8,8 @@ from images.services import media_prune
 
 class Command(BaseCommand):
     help = (
-        "Delete stored image files that no image names (left by writes that rolled back, dry "
-        "runs of imports, processes killed mid-write), last written more than HOURS hours ago "
+        "Delete stored image files that no image names (left by writes that rolled back, "
+        "processes killed mid-write), last written more than HOURS hours ago "
         "(default 24). Prints how many it deleted. Run it daily, e.g. from cron."
     )
 
