@@ -32,7 +32,7 @@ def record_the_lead_image(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("editorial", "0003_methodology_text"),
-        ("articles", "0017_lead_image_of_one_article"),
+        ("articles", "0018_lead_image_of_one_article"),
     ]
 
     operations = [migrations.RunPython(record_the_lead_image, migrations.RunPython.noop)]

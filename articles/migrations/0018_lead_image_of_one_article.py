@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0016_article_lead_image'),
+        ('articles', '0017_search_vector_stored_inline'),
         ('images', '0003_one_image_per_article'),
     ]
 
