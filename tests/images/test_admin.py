@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 from images.models import Image
@@ -18,14 +19,15 @@ def upload(content=None, name="glacier.jpg"):
 
 def change(client, article, **fields):
     """Post the article's change form with its stored values and `fields`."""
+    published_at = timezone.localtime(article.published_at)  # as the form shows it
     data = article_form(
         article.section,
         title=article.title,
         slug=article.slug,
         body=article.body,
         status=article.status,
-        published_at_0=article.published_at.strftime("%Y-%m-%d"),
-        published_at_1=article.published_at.strftime("%H:%M:%S"),
+        published_at_0=published_at.strftime("%Y-%m-%d"),
+        published_at_1=published_at.strftime("%H:%M:%S"),
         tags="",
     )
     return client.post(reverse("admin:articles_article_change", args=[article.pk]), data | fields)
